@@ -89,7 +89,7 @@ class MessageGen {
       tagged: parseRange(f.taggedVersions),
       tag: f.tag,
       fieldFlexible: f.flexibleVersions === undefined ? undefined : parseRange(f.flexibleVersions),
-      defaultText: f.default,
+      defaultText: f.default === undefined ? undefined : String(f.default),
       about: f.about,
       structName: null,
     };

@@ -30,7 +30,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
       { name: 'transactionalId', type: 'string', array: false, struct: null, versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'producerId', type: 'int64', array: false, struct: null, versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'producerEpoch', type: 'int16', array: false, struct: null, versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'verifyOnly', type: 'bool', array: false, struct: null, versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: false },
+      { name: 'verifyOnly', type: 'bool', array: false, struct: null, versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "false" },
       { name: 'topics', type: 'AddPartitionsToTxnTopic', array: true, struct: 'AddPartitionsToTxnRequestAddPartitionsToTxnTopic', versions: [4, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
     ],
     AddPartitionsToTxnRequestAddPartitionsToTxnTopic: [
@@ -499,7 +499,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
       { name: 'memberEpoch', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'instanceId', type: 'string', array: false, struct: null, versions: [0, 32767], nullable: [0, 32767], tagged: null, tag: null, flexibleOverride: false, default: "null" },
       { name: 'rackId', type: 'string', array: false, struct: null, versions: [0, 32767], nullable: [0, 32767], tagged: null, tag: null, flexibleOverride: false, default: "null" },
-      { name: 'rebalanceTimeoutMs', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -1 },
+      { name: 'rebalanceTimeoutMs', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
       { name: 'subscribedTopicNames', type: 'string', array: true, struct: null, versions: [0, 32767], nullable: [0, 32767], tagged: null, tag: null, flexibleOverride: false, default: "null" },
       { name: 'subscribedTopicRegex', type: 'string', array: false, struct: null, versions: [1, 32767], nullable: [1, 32767], tagged: null, tag: null, flexibleOverride: false, default: "null" },
       { name: 'serverAssignor', type: 'string', array: false, struct: null, versions: [0, 32767], nullable: [0, 32767], tagged: null, tag: null, flexibleOverride: false, default: "null" },
@@ -1144,8 +1144,8 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
       { name: 'replicaId', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'replicaDirectoryId', type: 'uuid', array: false, struct: null, versions: [2, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'logEndOffset', type: 'int64', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'lastFetchTimestamp', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -1 },
-      { name: 'lastCaughtUpTimestamp', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -1 },
+      { name: 'lastFetchTimestamp', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
+      { name: 'lastCaughtUpTimestamp', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
     ],
     DescribeQuorumResponseNode: [
       { name: 'nodeId', type: 'int32', array: false, struct: null, versions: [2, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
@@ -1613,7 +1613,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
     InitProducerIdResponse: [
       { name: 'throttleTimeMs', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'errorCode', type: 'int16', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'producerId', type: 'int64', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -1 },
+      { name: 'producerId', type: 'int64', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
       { name: 'producerEpoch', type: 'int16', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
     ],
   } },
@@ -1875,7 +1875,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
     ListTransactionsRequest: [
       { name: 'stateFilters', type: 'string', array: true, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'producerIdFilters', type: 'int64', array: true, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'durationFilter', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -1 },
+      { name: 'durationFilter', type: 'int64', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
     ],
   } },
   { name: 'ListTransactionsResponse', apiKey: 66, kind: 'response', validVersions: [0, 1], flexibleVersions: [0, 32767], structs: {
@@ -2058,7 +2058,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
   } },
   { name: 'OffsetForLeaderEpochRequest', apiKey: 23, kind: 'request', validVersions: [0, 4], flexibleVersions: [4, 32767], structs: {
     OffsetForLeaderEpochRequest: [
-      { name: 'replicaId', type: 'int32', array: false, struct: null, versions: [3, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: -2 },
+      { name: 'replicaId', type: 'int32', array: false, struct: null, versions: [3, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-2" },
       { name: 'topics', type: 'OffsetForLeaderTopic', array: true, struct: 'OffsetForLeaderEpochRequestOffsetForLeaderTopic', versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
     ],
     OffsetForLeaderEpochRequestOffsetForLeaderTopic: [
@@ -2596,13 +2596,13 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
     UpdateFeaturesRequest: [
       { name: 'timeoutMs', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "60000" },
       { name: 'featureUpdates', type: 'FeatureUpdateKey', array: true, struct: 'UpdateFeaturesRequestFeatureUpdateKey', versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'validateOnly', type: 'bool', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: false },
+      { name: 'validateOnly', type: 'bool', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "false" },
     ],
     UpdateFeaturesRequestFeatureUpdateKey: [
       { name: 'feature', type: 'string', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'maxVersionLevel', type: 'int16', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'allowDowngrade', type: 'bool', array: false, struct: null, versions: [0, 0], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
-      { name: 'upgradeType', type: 'int8', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: 1 },
+      { name: 'upgradeType', type: 'int8', array: false, struct: null, versions: [1, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "1" },
     ],
   } },
   { name: 'UpdateFeaturesResponse', apiKey: 57, kind: 'response', validVersions: [0, 2], flexibleVersions: [0, 32767], structs: {
@@ -2622,7 +2622,7 @@ export const MESSAGE_DESCRIPTORS: MessageDescriptor[] = [
     UpdateMetadataRequest: [
       { name: 'controllerId', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'isKRaftController', type: 'bool', array: false, struct: null, versions: [8, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "false" },
-      { name: 'type', type: 'int8', array: false, struct: null, versions: [8, 32767], nullable: null, tagged: [8, 32767], tag: 0, flexibleOverride: false, default: 0 },
+      { name: 'type', type: 'int8', array: false, struct: null, versions: [8, 32767], nullable: null, tagged: [8, 32767], tag: 0, flexibleOverride: false, default: "0" },
       { name: 'controllerEpoch', type: 'int32', array: false, struct: null, versions: [0, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
       { name: 'brokerEpoch', type: 'int64', array: false, struct: null, versions: [5, 32767], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: "-1" },
       { name: 'ungroupedPartitionStates', type: 'UpdateMetadataPartitionState', array: true, struct: 'UpdateMetadataRequestUpdateMetadataPartitionState', versions: [0, 4], nullable: null, tagged: null, tag: null, flexibleOverride: false, default: null },
