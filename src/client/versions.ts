@@ -1,0 +1,59 @@
+// The API versions this client implements, per key. The connection picks, per API, the highest
+// version inside both this range and the broker's advertised one.
+//
+// Why the bounds:
+// - Produce from v3 and Fetch from v4: magic-v2 record batches only (no legacy message sets).
+// - Fetch up to v12: v13+ names topics by id, which would need a topic-id cache for no gain here.
+// - ListOffsets from v1: v0 returns an offset array instead of one offset.
+// - Metadata from v1: v0 cannot ask for "all topics" with a null list.
+import { API_CODECS } from '../protocol/generated/index.js';
+
+export const ApiKeys = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  InitProducerId: 22,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
+  DescribeCluster: 60,
+} as const;
+
+export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
+  [ApiKeys.Produce, [3, 11]],
+  [ApiKeys.Fetch, [4, 12]],
+  [ApiKeys.ListOffsets, [1, 10]],
+  [ApiKeys.Metadata, [1, 12]],
+  [ApiKeys.ApiVersions, [0, 3]],
+  [ApiKeys.CreateTopics, [2, 7]],
+  [ApiKeys.DeleteTopics, [1, 6]],
+  [ApiKeys.DescribeConfigs, [1, 4]],
+  [ApiKeys.AlterConfigs, [0, 2]],
+  [ApiKeys.CreatePartitions, [0, 3]],
+  [ApiKeys.IncrementalAlterConfigs, [0, 1]],
+  [ApiKeys.DescribeCluster, [0, 1]],
+]);
+
+export interface VersionRange {
+  minVersion: number;
+  maxVersion: number;
+}
+
+/**
+ * Highest version in both ranges, or -1 when they do not overlap (or the broker lacks the API).
+ * APIs without a client range fall back to whatever the generated codec can encode.
+ */
+export function pickVersion(apiKey: number, broker: VersionRange | undefined): number {
+  if (broker === undefined) return -1;
+  const codec = API_CODECS.get(apiKey);
+  if (codec === undefined) return -1;
+  const [cMin, cMax] = CLIENT_VERSION_RANGES.get(apiKey) ?? [codec.minVersion, codec.maxVersion];
+  const max = Math.min(cMax, codec.maxVersion, broker.maxVersion);
+  const min = Math.max(cMin, codec.minVersion, broker.minVersion);
+  return max >= min ? max : -1;
+}
