@@ -1,0 +1,47 @@
+// The table of APIs this broker serves. Each handler states the version range it implements, and
+// ApiVersions is derived from this table, so the two can never drift apart.
+import type { Broker } from '../broker.js';
+import type { Connection } from '../connection.js';
+import type { RequestHeader } from '../../protocol/generated/request-header.js';
+import { produceHandler } from './00-produce.js';
+import { fetchHandler } from './01-fetch.js';
+import { listOffsetsHandler } from './02-list-offsets.js';
+import { metadataHandler } from './03-metadata.js';
+import { apiVersionsHandler } from './18-api-versions.js';
+import { createTopicsHandler } from './19-create-topics.js';
+import { deleteTopicsHandler } from './20-delete-topics.js';
+import { describeConfigsHandler } from './32-describe-configs.js';
+import { createPartitionsHandler } from './37-create-partitions.js';
+import { describeClusterHandler } from './60-describe-cluster.js';
+
+export interface RequestContext {
+  broker: Broker;
+  connection: Connection;
+  header: RequestHeader;
+  apiVersion: number;
+}
+
+export interface ApiHandler<Req = any, Res = any> {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+  /** Runs alone on its connection: after all earlier requests finished, before later ones start. */
+  exclusive?: boolean;
+  /** Returns the response body, or null when the request gets no response (acks=0 produce). */
+  handle(ctx: RequestContext, request: Req): Promise<Res | null> | Res | null;
+}
+
+const ALL: ApiHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  describeConfigsHandler,
+  createPartitionsHandler,
+  describeClusterHandler,
+];
+
+export const HANDLERS: ReadonlyMap<number, ApiHandler> = new Map(ALL.map((h) => [h.apiKey, h]));
