@@ -1,7 +1,7 @@
 // Errors the client raises. Kafka error codes from responses become KafkaProtocolError, named and
 // described by the protocol's error catalogue; transport trouble is ConnectionError or
 // RequestTimeoutError. `retriable` tells the retry loops which ones are worth another attempt.
-import { errorInfo } from './error-catalogue.js';
+import { errorMessage, errorName, isRetriable as isRetriableCode } from '../protocol/errors.js';
 
 export class KafkaClientError extends Error {
   override name = 'KafkaClientError';
@@ -25,7 +25,7 @@ export class KafkaProtocolError extends KafkaClientError {
     retriable: boolean,
     readonly brokerMessage: string | null = null,
   ) {
-    super(errorInfo(errorCode).name, message, { retriable });
+    super(errorName(errorCode), message, { retriable });
   }
 }
 
@@ -55,9 +55,8 @@ export class UnsupportedVersionError extends KafkaClientError {
  * partition 0") and the broker's own message when the response carries one.
  */
 export function kafkaError(errorCode: number, context: string, brokerMessage?: string | null): KafkaProtocolError {
-  const info = errorInfo(errorCode);
-  const detail = brokerMessage ? `${brokerMessage}` : info.message;
-  return new KafkaProtocolError(errorCode, `${info.name} (${errorCode}) on ${context}: ${detail}`, info.retriable, brokerMessage ?? null);
+  const detail = brokerMessage || errorMessage(errorCode);
+  return new KafkaProtocolError(errorCode, `${errorName(errorCode)} (${errorCode}) on ${context}: ${detail}`, isRetriableCode(errorCode), brokerMessage ?? null);
 }
 
 export function isRetriable(err: unknown): boolean {

@@ -1,0 +1,256 @@
+// Administrative operations: topics, partitions, configs, offsets and the cluster itself. Each
+// method sends the request to the broker Kafka expects (the controller for topic changes where a
+// controller is known, the partition leader for ListOffsets, any broker otherwise) and turns
+// per-resource error codes into thrown KafkaProtocolErrors naming the resource.
+import type { Cluster, BrokerInfo, TopicInfo } from './cluster.js';
+import type { Connection } from './connection.js';
+import { KafkaClientError, kafkaError } from './errors.js';
+import { ApiKeys } from './versions.js';
+
+export const ConfigResourceType = { topic: 2, broker: 4 } as const;
+export type ConfigResourceKind = keyof typeof ConfigResourceType;
+
+/** IncrementalAlterConfigs operations, as numbered on the wire. */
+export const ConfigOperation = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+export interface NewTopic {
+  name: string;
+  /** -1 (default) lets the broker use num.partitions. */
+  partitions?: number;
+  /** -1 (default) lets the broker use default.replication.factor. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  /** Kafka's ConfigSource: 1 dynamic topic, 4 static broker, 5 default … */
+  source: number;
+  isSensitive: boolean;
+}
+
+export interface ConfigChange {
+  name: string;
+  op: keyof typeof ConfigOperation;
+  value?: string | null;
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export interface PartitionOffset {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export interface ClusterDescription {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: BrokerInfo[];
+}
+
+const EARLIEST = -2;
+const LATEST = -1;
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export class Admin {
+  constructor(private readonly cluster: Cluster) {}
+
+  /** The controller where Kafka wants topic changes sent (any broker accepts them since KIP-590). */
+  private async controller(): Promise<Connection> {
+    if (this.cluster.controllerId < 0) await this.cluster.refreshMetadata([]);
+    if (this.cluster.controllerId >= 0) {
+      try {
+        return await this.cluster.brokerConnection(this.cluster.controllerId);
+      } catch {
+        // fall through to any broker
+      }
+    }
+    return this.cluster.anyConnection();
+  }
+
+  async createTopics(topics: NewTopic[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<CreatedTopic[]> {
+    const conn = await this.controller();
+    const res = await conn.send(ApiKeys.CreateTopics, {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.partitions ?? -1,
+        replicationFactor: t.replicationFactor ?? -1,
+        assignments: [],
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+      timeoutMs: options.timeoutMs ?? 30_000,
+      validateOnly: options.validateOnly ?? false,
+    });
+    const out: CreatedTopic[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== 0) throw kafkaError(t.errorCode, `topic ${t.name}`, t.errorMessage);
+      const asked = topics.find((x) => x.name === t.name);
+      out.push({
+        name: t.name,
+        topicId: t.topicId ?? ZERO_UUID,
+        partitions: t.numPartitions > 0 ? t.numPartitions : asked?.partitions ?? -1,
+        replicationFactor: t.replicationFactor > 0 ? t.replicationFactor : asked?.replicationFactor ?? -1,
+      });
+    }
+    for (const t of topics) this.cluster.invalidate(t.name);
+    return out;
+  }
+
+  async deleteTopics(names: string[], options: { timeoutMs?: number } = {}): Promise<void> {
+    const conn = await this.controller();
+    const res = await conn.send(ApiKeys.DeleteTopics, {
+      topics: names.map((name) => ({ name, topicId: ZERO_UUID })),
+      topicNames: names,
+      timeoutMs: options.timeoutMs ?? 30_000,
+    });
+    for (const t of res.responses) {
+      if (t.errorCode !== 0) throw kafkaError(t.errorCode, `topic ${t.name}`, t.errorMessage);
+    }
+    for (const n of names) this.cluster.invalidate(n);
+  }
+
+  /** Raises a topic's partition count to `count` (Kafka cannot lower it). */
+  async createPartitions(topic: string, count: number, options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const conn = await this.controller();
+    const res = await conn.send(ApiKeys.CreatePartitions, {
+      topics: [{ name: topic, count, assignments: null }],
+      timeoutMs: options.timeoutMs ?? 30_000,
+      validateOnly: options.validateOnly ?? false,
+    });
+    for (const r of res.results) {
+      if (r.errorCode !== 0) throw kafkaError(r.errorCode, `topic ${r.name}`, r.errorMessage);
+    }
+    this.cluster.invalidate(topic);
+  }
+
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const res = await this.cluster.refreshMetadata(null);
+    return res.topics
+      .filter((t: any) => t.name !== null && t.errorCode === 0 && (options.includeInternal || !t.isInternal))
+      .map((t: any) => t.name as string)
+      .sort();
+  }
+
+  async describeTopics(names: string[]): Promise<TopicInfo[]> {
+    const out: TopicInfo[] = [];
+    for (const name of names) out.push(await this.cluster.topic(name, { refresh: true }));
+    return out;
+  }
+
+  async describeConfigs(kind: ConfigResourceKind, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {
+    const conn = kind === 'broker' && /^\d+$/.test(name) ? await this.cluster.brokerConnection(Number(name)) : await this.cluster.anyConnection();
+    const res = await conn.send(ApiKeys.DescribeConfigs, {
+      resources: [{ resourceType: ConfigResourceType[kind], resourceName: name, configurationKeys: keys }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const r = res.results[0];
+    if (!r) throw new KafkaClientError('PROTOCOL_ERROR', `DescribeConfigs answered no result for ${kind} ${name}`);
+    if (r.errorCode !== 0) throw kafkaError(r.errorCode, `${kind} ${name}`, r.errorMessage);
+    return r.configs
+      .map((c: any): ConfigEntry => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        // v1+ reports a source instead of isDefault; DEFAULT_CONFIG is 5.
+        isDefault: c.configSource === undefined || c.configSource < 0 ? Boolean(c.isDefault) : c.configSource === 5,
+        source: c.configSource ?? -1,
+        isSensitive: c.isSensitive,
+      }))
+      .sort((a: ConfigEntry, b: ConfigEntry) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Applies config changes. Uses IncrementalAlterConfigs; a broker without it gets AlterConfigs,
+   * which replaces the whole dynamic config, so the current values are read first and merged.
+   */
+  async alterConfigs(kind: ConfigResourceKind, name: string, changes: ConfigChange[], options: { validateOnly?: boolean } = {}): Promise<void> {
+    const conn = kind === 'broker' && /^\d+$/.test(name) ? await this.cluster.brokerConnection(Number(name)) : await this.cluster.anyConnection();
+    const resourceType = ConfigResourceType[kind];
+    if (conn.supports(ApiKeys.IncrementalAlterConfigs)) {
+      const res = await conn.send(ApiKeys.IncrementalAlterConfigs, {
+        resources: [{ resourceType, resourceName: name, configs: changes.map((c) => ({ name: c.name, configOperation: ConfigOperation[c.op], value: c.value ?? null })) }],
+        validateOnly: options.validateOnly ?? false,
+      });
+      for (const r of res.responses) if (r.errorCode !== 0) throw kafkaError(r.errorCode, `${kind} ${name}`, r.errorMessage);
+      return;
+    }
+    const current = await this.describeConfigs(kind, name);
+    const merged = new Map<string, string | null>();
+    // Dynamic topic configs (source 1) and dynamic broker configs (2, 3) are what AlterConfigs replaces.
+    for (const c of current) if (!c.readOnly && (c.source === 1 || c.source === 2 || c.source === 3)) merged.set(c.name, c.value);
+    for (const c of changes) {
+      if (c.op === 'set') merged.set(c.name, c.value ?? null);
+      else if (c.op === 'delete') merged.delete(c.name);
+      else throw new KafkaClientError('UNSUPPORTED_VERSION', `${c.op} needs IncrementalAlterConfigs, which ${conn.address} does not support`);
+    }
+    const res = await conn.send(ApiKeys.AlterConfigs, {
+      resources: [{ resourceType, resourceName: name, configs: [...merged].map(([n, value]) => ({ name: n, value })) }],
+      validateOnly: options.validateOnly ?? false,
+    });
+    for (const r of res.responses) if (r.errorCode !== 0) throw kafkaError(r.errorCode, `${kind} ${name}`, r.errorMessage);
+  }
+
+  /** Offsets per partition (all partitions by default), each asked of its leader. */
+  async listOffsets(topic: string, spec: OffsetSpec, partitions?: number[]): Promise<PartitionOffset[]> {
+    const timestamp = spec === 'earliest' ? EARLIEST : spec === 'latest' ? LATEST : spec.timestamp;
+    return this.cluster.withRetry(async () => {
+      const info = await this.cluster.topic(topic);
+      const wanted = partitions ?? info.partitions.map((p) => p.partition);
+      const byLeader = new Map<number, number[]>();
+      for (const p of wanted) {
+        const leader = await this.cluster.leaderOf(topic, p);
+        let list = byLeader.get(leader);
+        if (!list) byLeader.set(leader, (list = []));
+        list.push(p);
+      }
+      const results = await Promise.all(
+        [...byLeader].map(async ([leader, parts]) => {
+          const conn = await this.cluster.brokerConnection(leader);
+          const res = await conn.send(ApiKeys.ListOffsets, {
+            replicaId: -1,
+            isolationLevel: 0,
+            topics: [{ name: topic, partitions: parts.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) }],
+            timeoutMs: this.cluster.requestTimeoutMs,
+          });
+          const out: PartitionOffset[] = [];
+          for (const t of res.topics) {
+            for (const p of t.partitions) {
+              if (p.errorCode !== 0) throw kafkaError(p.errorCode, `topic ${topic} partition ${p.partitionIndex}`);
+              out.push({ partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp });
+            }
+          }
+          return out;
+        }),
+      );
+      return results.flat().sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  /** DescribeCluster where the broker has it (Kafka 2.8+), Metadata otherwise. */
+  async describeCluster(): Promise<ClusterDescription> {
+    const conn = await this.cluster.anyConnection();
+    if (conn.supports(ApiKeys.DescribeCluster)) {
+      const res = await conn.send(ApiKeys.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, 'DescribeCluster', res.errorMessage);
+      return {
+        clusterId: res.clusterId,
+        controllerId: res.controllerId,
+        brokers: res.brokers.map((b: any) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null })),
+      };
+    }
+    await this.cluster.refreshMetadata([]);
+    return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: this.cluster.knownBrokers() };
+  }
+}
