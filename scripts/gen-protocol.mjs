@@ -65,6 +65,7 @@ class MessageGen {
     this.common = new Map();
     for (const s of spec.commonStructs ?? []) this.common.set(s.name, s);
     this.commonEmitted = new Map();
+    this.isDefaultNeeded = new Set();
     this.collect(spec.name, spec.fields ?? []);
   }
 
@@ -343,9 +344,43 @@ class MessageGen {
     const v = `m.${f.name}`;
     const d = this.defaultExpr(f);
     if (f.isArray) return d === 'null' ? `${v} !== undefined && ${v} !== null` : `${v} !== undefined && ${v} !== null && ${v}.length > 0`;
-    if (f.structName) return `${v} !== undefined && ${v} !== null`;
-    if (f.elem === 'bytes') return `${v} !== undefined && ${v} !== null && ${v}.length > 0`;
+    if (f.structName) {
+      if (f.nullable) return `${v} !== undefined && ${v} !== null`;
+      // Kafka writes a tagged struct only when it differs from a default-constructed one.
+      this.needIsDefault(f.structName);
+      return `${v} !== undefined && ${v} !== null && !is${f.structName}Default(${v})`;
+    }
+    if (f.elem === 'bytes' || f.elem === 'records') return d === 'null' ? `${v} !== undefined && ${v} !== null` : `${v} !== undefined && ${v} !== null && ${v}.length > 0`;
     return `${v} !== undefined && ${v} !== ${d}`;
+  }
+
+  /** Marks a struct (and the structs inside it) as needing an is…Default predicate. */
+  needIsDefault(structName) {
+    if (this.isDefaultNeeded.has(structName)) return;
+    this.isDefaultNeeded.add(structName);
+    const struct = this.structs.find((s) => s.tsName === structName);
+    for (const f of struct.fields) if (f.structName && !f.isArray && !f.nullable) this.needIsDefault(f.structName);
+  }
+
+  /** Expression telling whether field f of input `m` holds its default value. */
+  fieldIsDefault(f) {
+    const v = `m.${f.name}`;
+    const d = this.defaultExpr(f);
+    let test;
+    if (f.isArray) test = d === 'null' ? `${v} === null` : `${v} !== null && ${v}.length === 0`;
+    else if (f.structName) test = f.nullable ? `${v} === null` : `${v} !== null && is${f.structName}Default(${v})`;
+    else if ((f.elem === 'bytes' || f.elem === 'records') && d !== 'null') test = `${v} !== null && ${v}.length === 0`;
+    else test = `${v} === ${d}`;
+    return `(${v} === undefined || (${test}))`;
+  }
+
+  genIsDefault(struct) {
+    const L = [];
+    L.push(`export function is${struct.tsName}Default(m: ${struct.tsName}Input): boolean {`);
+    const parts = struct.fields.map((f) => this.fieldIsDefault(f));
+    L.push(`  return ${parts.length ? parts.join('\n    && ') : 'true'};`);
+    L.push(`}`);
+    return L.join('\n');
   }
 
   genWrite(struct) {
@@ -419,7 +454,10 @@ class MessageGen {
   }
 
   generate() {
-    return this.structs.map((s) => [this.genTypes(s), this.genRead(s), this.genWrite(s)].join('\n\n')).join('\n\n');
+    this.isDefaultNeeded = new Set();
+    const code = this.structs.map((s) => [this.genTypes(s), this.genRead(s), this.genWrite(s)].join('\n\n'));
+    for (const s of this.structs) if (this.isDefaultNeeded.has(s.tsName)) code.push(this.genIsDefault(s));
+    return code.join('\n\n');
   }
 }
 

@@ -484,7 +484,7 @@ export function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, version: 
   }
   if (flexible) {
     const tags: [number, Writer][] = [];
-    if ((true) && m.currentLeader !== undefined && m.currentLeader !== null) {
+    if ((true) && m.currentLeader !== undefined && m.currentLeader !== null && !isFetchSnapshotResponseLeaderIdAndEpochDefault(m.currentLeader)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -621,4 +621,9 @@ export function writeFetchSnapshotResponseNodeEndpoint(w: Writer, version: numbe
     w.uint16((m.port === undefined ? 0 : m.port));
   }
   if (flexible) w.uvarint(0);
+}
+
+export function isFetchSnapshotResponseLeaderIdAndEpochDefault(m: FetchSnapshotResponseLeaderIdAndEpochInput): boolean {
+  return (m.leaderId === undefined || (m.leaderId === 0))
+    && (m.leaderEpoch === undefined || (m.leaderEpoch === 0));
 }

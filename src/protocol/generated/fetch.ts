@@ -185,7 +185,7 @@ export function writeFetchRequest(w: Writer, version: number, m: FetchRequestInp
       }
       void outer;
     }
-    if ((version >= 15) && m.replicaState !== undefined && m.replicaState !== null) {
+    if ((version >= 15) && m.replicaState !== undefined && m.replicaState !== null && !isFetchRequestReplicaStateDefault(m.replicaState)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -477,6 +477,11 @@ export function writeFetchRequestForgottenTopic(w: Writer, version: number, m: F
     }
   }
   if (flexible) w.uvarint(0);
+}
+
+export function isFetchRequestReplicaStateDefault(m: FetchRequestReplicaStateInput): boolean {
+  return (m.replicaId === undefined || (m.replicaId === -1))
+    && (m.replicaEpoch === undefined || (m.replicaEpoch === -1));
 }
 
 export interface FetchResponse {
@@ -800,7 +805,7 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, m: F
   }
   if (flexible) {
     const tags: [number, Writer][] = [];
-    if ((version >= 12) && m.divergingEpoch !== undefined && m.divergingEpoch !== null) {
+    if ((version >= 12) && m.divergingEpoch !== undefined && m.divergingEpoch !== null && !isFetchResponseEpochEndOffsetDefault(m.divergingEpoch)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -809,7 +814,7 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, m: F
       }
       void outer;
     }
-    if ((version >= 12) && m.currentLeader !== undefined && m.currentLeader !== null) {
+    if ((version >= 12) && m.currentLeader !== undefined && m.currentLeader !== null && !isFetchResponseLeaderIdAndEpochDefault(m.currentLeader)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -818,7 +823,7 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, m: F
       }
       void outer;
     }
-    if ((version >= 12) && m.snapshotId !== undefined && m.snapshotId !== null) {
+    if ((version >= 12) && m.snapshotId !== undefined && m.snapshotId !== null && !isFetchResponseSnapshotIdDefault(m.snapshotId)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -1061,4 +1066,19 @@ export function writeFetchResponseNodeEndpoint(w: Writer, version: number, m: Fe
     }
   }
   if (flexible) w.uvarint(0);
+}
+
+export function isFetchResponseEpochEndOffsetDefault(m: FetchResponseEpochEndOffsetInput): boolean {
+  return (m.epoch === undefined || (m.epoch === -1))
+    && (m.endOffset === undefined || (m.endOffset === -1));
+}
+
+export function isFetchResponseLeaderIdAndEpochDefault(m: FetchResponseLeaderIdAndEpochInput): boolean {
+  return (m.leaderId === undefined || (m.leaderId === -1))
+    && (m.leaderEpoch === undefined || (m.leaderEpoch === -1));
+}
+
+export function isFetchResponseSnapshotIdDefault(m: FetchResponseSnapshotIdInput): boolean {
+  return (m.endOffset === undefined || (m.endOffset === -1))
+    && (m.epoch === undefined || (m.epoch === -1));
 }

@@ -429,7 +429,7 @@ export function writeProduceResponsePartitionProduceResponse(w: Writer, version:
   }
   if (flexible) {
     const tags: [number, Writer][] = [];
-    if ((version >= 10) && m.currentLeader !== undefined && m.currentLeader !== null) {
+    if ((version >= 10) && m.currentLeader !== undefined && m.currentLeader !== null && !isProduceResponseLeaderIdAndEpochDefault(m.currentLeader)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -602,4 +602,9 @@ export function writeProduceResponseNodeEndpoint(w: Writer, version: number, m: 
     }
   }
   if (flexible) w.uvarint(0);
+}
+
+export function isProduceResponseLeaderIdAndEpochDefault(m: ProduceResponseLeaderIdAndEpochInput): boolean {
+  return (m.leaderId === undefined || (m.leaderId === -1))
+    && (m.leaderEpoch === undefined || (m.leaderEpoch === -1));
 }

@@ -209,7 +209,7 @@ export function writeUpdateRaftVoterResponse(w: Writer, version: number, m: Upda
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flexible) {
     const tags: [number, Writer][] = [];
-    if ((true) && m.currentLeader !== undefined && m.currentLeader !== null) {
+    if ((true) && m.currentLeader !== undefined && m.currentLeader !== null && !isUpdateRaftVoterResponseCurrentLeaderDefault(m.currentLeader)) {
       const outer = w;
       {
         const w = new Writer(64);
@@ -272,4 +272,11 @@ export function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, version: nu
   (flexible ? w.compactString((m.host === undefined ? "" : m.host)) : w.string((m.host === undefined ? "" : m.host)));
   w.int32((m.port === undefined ? 0 : m.port));
   if (flexible) w.uvarint(0);
+}
+
+export function isUpdateRaftVoterResponseCurrentLeaderDefault(m: UpdateRaftVoterResponseCurrentLeaderInput): boolean {
+  return (m.leaderId === undefined || (m.leaderId === -1))
+    && (m.leaderEpoch === undefined || (m.leaderEpoch === -1))
+    && (m.host === undefined || (m.host === ""))
+    && (m.port === undefined || (m.port === 0));
 }
