@@ -1,0 +1,781 @@
+// The durable log of one partition: a directory of segments named by base offset, Kafka-style.
+//
+// Appends assign offsets synchronously and queue the bytes; one positional writev per drained run of
+// the queue writes them, so concurrent appends cost one syscall together. Durable appends then wait
+// for a shared fdatasync (group commit). Reads locate a byte range via the in-memory sparse index and
+// fetch it with one positional read.
+//
+// Crash safety: a segment's index files are written (atomically) only once the segment is inactive and
+// fsynced, or at clean shutdown. So after a crash, the segments to recover are the last one and any
+// without index files; the clean-shutdown marker records the active segment's state so that a clean
+// reopen reads no log data at all.
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import {
+  ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_HEADER_SIZE, LOG_OVERHEAD, RECORDS, attributesOf,
+  baseOffsetOf, baseTimestampOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
+} from '../../protocol/record-batch-header.js';
+import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
+import type { LogConfig } from './log-config.js';
+import { LogError } from './log-error.js';
+import { LogSegment, scanBatches, segmentName } from './log-segment.js';
+import { OffsetIndex, TimeIndex } from './sparse-index.js';
+
+export interface PartitionLogOptions {
+  clock?: () => number;
+  /** Replaces fdatasync of segment files: tests count and delay syncs through it. */
+  fsync?: (fd: number) => Promise<void>;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 for CreateTime topics. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  records: Buffer;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+
+const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
+const INT32_MAX = 2147483647;
+/** writev takes at most IOV_MAX (1024 on Linux) buffers. */
+const MAX_IOV = 1024;
+
+interface CleanShutdownState {
+  activeBaseOffset: number;
+  activeSize: number;
+  nextOffset: number;
+  firstBatchTimestamp: number;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  bytesSinceLastIndexEntry: number;
+}
+
+interface PendingWrite {
+  segment: LogSegment;
+  buf: Buffer;
+  endPosition: number;
+  endOffset: number;
+  recordCount: number;
+  durable: boolean;
+  result: AppendResult;
+  resolve: (r: AppendResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface OffsetWaiter {
+  offset: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class PartitionLog {
+  private segments: LogSegment[] = [];
+  private nextOffset = 0;
+  private startOffset = 0;
+  private totalSize = 0;
+  /** Offset after the last batch fully written to the file (reads stop here). */
+  private committedOffset = 0;
+  private syncedOffset = 0;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private queue: PendingWrite[] = [];
+  private writing = false;
+  private committedWaiters: OffsetWaiter[] = [];
+  private syncWaiters: OffsetWaiter[] = [];
+  private syncing = false;
+  private dirtySegments = new Set<LogSegment>();
+  private dirNeedsSync = false;
+  private finalizing: Promise<void> = Promise.resolve();
+  private failure: LogError | null = null;
+  private closed = false;
+  private readonly clock: () => number;
+  private readonly fsyncFn: (fd: number) => Promise<void>;
+
+  private constructor(readonly dir: string, private config: LogConfig, options: PartitionLogOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.fsyncFn = options.fsync ?? fdatasync;
+    this.lastFlushMs = this.clock();
+  }
+
+  static async open(dir: string, config: LogConfig, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+    const log = new PartitionLog(dir, config, options);
+    await log.load();
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  /** Next offset to assign. */
+  get logEndOffset(): number {
+    return this.nextOffset;
+  }
+  /** Offset after the last batch readable now (appends in flight excluded). */
+  get highWatermark(): number {
+    return this.committedOffset;
+  }
+  get sizeInBytes(): number {
+    return this.totalSize;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+  get currentConfig(): LogConfig {
+    return this.config;
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  // ---------------------------------------------------------------------------------------------- open
+
+  private async load(): Promise<void> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    const names = await fs.promises.readdir(this.dir);
+    const present = new Set(names);
+    const bases: number[] = [];
+    const leftovers: Promise<void>[] = [];
+    for (const name of names) {
+      if (name.endsWith('.tmp') || name.endsWith('.deleted')) leftovers.push(fs.promises.rm(join(this.dir, name), { force: true }));
+      else if (/^\d{20}\.log$/.test(name)) bases.push(Number(name.slice(0, 20)));
+    }
+    bases.sort((a, b) => a - b);
+    const markerBuf = present.has(CLEAN_SHUTDOWN_FILE) ? await readFileOrNull(join(this.dir, CLEAN_SHUTDOWN_FILE)) : null;
+    let marker: CleanShutdownState | null = null;
+    if (markerBuf) {
+      try {
+        marker = JSON.parse(markerBuf.toString('utf8')) as CleanShutdownState;
+      } catch {
+        marker = null;
+      }
+      // Removed before any new write: a crash from here on must not be mistaken for a clean stop.
+      leftovers.push(fs.promises.rm(join(this.dir, CLEAN_SHUTDOWN_FILE), { force: true }));
+    }
+    await Promise.all(leftovers);
+
+    if (bases.length === 0) {
+      this.segments = [this.createSegment(0)];
+      this.dirNeedsSync = true;
+      return;
+    }
+    const now = this.clock();
+    const stats = await Promise.all(bases.map((b) => fs.promises.stat(join(this.dir, `${segmentName(b)}.log`))));
+    this.segments = bases.map((b, i) => new LogSegment(this.dir, b, stats[i]!.size, stats[i]!.mtimeMs || now));
+    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i]!.nextOffset = bases[i + 1]!;
+
+    const last = this.active;
+    const clean = marker !== null && marker.activeBaseOffset === last.baseOffset && marker.activeSize === last.size;
+    if (clean && (await this.loadActiveClean(last, marker!))) {
+      // Trusted: nothing to scan.
+    } else {
+      // Recovery point: the first segment whose indexes were never made durable (see the header comment).
+      let from = this.segments.length - 1;
+      for (let i = 0; i < this.segments.length - 1; i++) {
+        const name = segmentName(this.segments[i]!.baseOffset);
+        if (!present.has(`${name}.index`) || !present.has(`${name}.timeindex`)) {
+          from = i;
+          break;
+        }
+      }
+      await this.recoverFrom(from);
+    }
+    const a = this.active;
+    a.fd = await new Promise<number>((resolve, reject) =>
+      fs.open(a.logPath, 'r+', (err, fd) => (err ? reject(err) : resolve(fd))),
+    );
+    this.nextOffset = a.nextOffset;
+    this.committedOffset = this.syncedOffset = this.nextOffset;
+    this.startOffset = this.segments[0]!.baseOffset;
+    this.totalSize = this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  private async loadActiveClean(seg: LogSegment, marker: CleanShutdownState): Promise<boolean> {
+    const [ib, tb] = await Promise.all([readFileOrNull(seg.indexPath), readFileOrNull(seg.timeIndexPath)]);
+    const index = ib && OffsetIndex.fromBuffer(ib, seg.size);
+    const timeIndex = tb && TimeIndex.fromBuffer(tb, marker.nextOffset - seg.baseOffset - 1);
+    if (!index || !timeIndex || marker.nextOffset < seg.baseOffset) return false;
+    seg.index = index;
+    seg.timeIndex = timeIndex;
+    seg.nextOffset = marker.nextOffset;
+    seg.maxTimestamp = marker.maxTimestamp;
+    seg.offsetOfMaxTimestamp = marker.offsetOfMaxTimestamp;
+    seg.firstBatchTimestamp = marker.firstBatchTimestamp;
+    seg.bytesSinceLastIndexEntry = marker.bytesSinceLastIndexEntry;
+    return true;
+  }
+
+  /** Validates segments from index `from` on, truncating at the first bad batch and dropping what follows. */
+  private async recoverFrom(from: number): Promise<void> {
+    for (let i = from; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const validEnd = await seg.rebuild(true, this.config.indexIntervalBytes);
+      const isLast = i === this.segments.length - 1;
+      if (validEnd < seg.size) {
+        await fs.promises.truncate(seg.logPath, validEnd);
+        seg.size = seg.committedSize = validEnd;
+        // Later segments would follow a gap in the log: Kafka deletes them too.
+        const dropped = this.segments.splice(i + 1);
+        for (const d of dropped) await this.removeSegmentFiles(d);
+        if (!isLast) {
+          await seg.close();
+          await this.removeStaleIndexes(seg);
+          break;
+        }
+      }
+      if (i < this.segments.length - 1) {
+        seg.nextOffset = this.segments[i + 1]!.baseOffset;
+        await seg.writeIndexes(false);
+        await seg.close();
+      } else {
+        await seg.close();
+        await this.removeStaleIndexes(seg);
+      }
+    }
+    await fsyncDir(this.dir);
+  }
+
+  /** Index files of the active segment are rewritten at close; stale ones would mislead a later crash recovery. */
+  private async removeStaleIndexes(seg: LogSegment): Promise<void> {
+    await fs.promises.rm(seg.indexPath, { force: true });
+    await fs.promises.rm(seg.timeIndexPath, { force: true });
+  }
+
+  private createSegment(baseOffset: number): LogSegment {
+    const seg = new LogSegment(this.dir, baseOffset, 0, this.clock());
+    seg.index = new OffsetIndex();
+    seg.timeIndex = new TimeIndex();
+    // Synchronous: rolls happen inside append, which must assign offsets without yielding. Rare and cheap.
+    seg.fd = fs.openSync(seg.logPath, 'w+');
+    return seg;
+  }
+
+  // -------------------------------------------------------------------------------------------- append
+
+  append(batches: Buffer, opts: { durable: boolean; recordCount: number }): Promise<AppendResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LogError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+    const length = batches.length;
+    let span = 0;
+    for (let pos = 0; pos < length; ) {
+      if (pos + BATCH_HEADER_SIZE > length) return Promise.reject(new LogError('CORRUPT_MESSAGE', 'truncated batch'));
+      const size = batchSizeOf(batches, pos);
+      if (size < BATCH_HEADER_SIZE || pos + size > length) return Promise.reject(new LogError('CORRUPT_MESSAGE', 'bad batch length'));
+      span += lastOffsetDeltaOf(batches, pos) + 1;
+      pos += size;
+    }
+    if (length === 0) return Promise.reject(new LogError('CORRUPT_MESSAGE', 'no batches'));
+    const now = this.clock();
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    let incomingMaxTs = -1;
+    if (logAppendTime) incomingMaxTs = now;
+    else for (let pos = 0; pos < length; pos += batchSizeOf(batches, pos)) incomingMaxTs = Math.max(incomingMaxTs, maxTimestampOf(batches, pos));
+    this.maybeRoll(length, span, now, incomingMaxTs);
+
+    const seg = this.active;
+    const baseOffset = this.nextOffset;
+    let offset = baseOffset;
+    const interval = this.config.indexIntervalBytes;
+    for (let pos = 0; pos < length; ) {
+      const size = batchSizeOf(batches, pos);
+      setBaseOffset(batches, pos, offset);
+      if (logAppendTime) setLogAppendTime(batches, pos, size, now);
+      seg.onBatch(offset, seg.size + pos, size, maxTimestampOf(batches, pos), interval);
+      offset += lastOffsetDeltaOf(batches, pos) + 1;
+      pos += size;
+    }
+    this.nextOffset = offset;
+    seg.nextOffset = offset;
+    seg.size += length;
+    this.totalSize += length;
+    const result: AppendResult = {
+      baseOffset,
+      lastOffset: offset - 1,
+      logAppendTime: logAppendTime ? now : -1,
+      logStartOffset: this.startOffset,
+    };
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({
+        segment: seg, buf: batches, endPosition: seg.size, endOffset: offset, recordCount: opts.recordCount,
+        durable: opts.durable, result, resolve, reject,
+      });
+      if (!this.writing) this.drain();
+    });
+  }
+
+  private maybeRoll(length: number, span: number, now: number, incomingMaxTs: number): void {
+    const seg = this.active;
+    if (seg.size === 0) return;
+    const c = this.config;
+    // As Kafka: age is measured in message time against the segment's first batch when both carry
+    // timestamps, so producers with skewed clocks do not cause a roll per append.
+    const waited = seg.firstBatchTimestamp >= 0 && incomingMaxTs >= 0 ? incomingMaxTs - seg.firstBatchTimestamp : now - seg.createdMs;
+    if (
+      seg.size + length > c.segmentBytes ||
+      waited > c.segmentMs ||
+      (seg.index!.length + 1) * 8 > c.segmentIndexBytes ||
+      (seg.timeIndex!.length + 2) * 12 > c.segmentIndexBytes ||
+      this.nextOffset + span - 1 - seg.baseOffset > INT32_MAX
+    ) {
+      this.roll();
+    }
+  }
+
+  /** Starts a new active segment at the log end; the old one is fsynced and its indexes stored in the background. */
+  private roll(): void {
+    const old = this.active;
+    const seg = this.createSegment(this.nextOffset);
+    seg.nextOffset = this.nextOffset;
+    this.segments.push(seg);
+    this.dirNeedsSync = true;
+    const until = old.nextOffset;
+    this.finalizing = this.finalizing
+      .then(() => this.whenCommitted(until))
+      .then(async () => {
+        if (old.deleted) return;
+        old.io++;
+        try {
+          await this.fsyncFn(old.fd);
+          await old.writeIndexes(true);
+        } finally {
+          old.io--;
+          this.maybeCloseDeleted(old);
+        }
+      })
+      .catch((err: unknown) => {
+        this.fail(err);
+      });
+  }
+
+  private drain(): void {
+    if (this.writing || this.queue.length === 0) return;
+    const seg = this.queue[0]!.segment;
+    let n = 1;
+    while (n < this.queue.length && n < MAX_IOV && this.queue[n]!.segment === seg) n++;
+    const run = this.queue.splice(0, n);
+    const bufs = run.map((w) => w.buf);
+    const start = run[0]!.endPosition - run[0]!.buf.length;
+    this.writing = true;
+    seg.io++;
+    pwritev(seg.fd, bufs, start).then(
+      () => {
+        seg.io--;
+        this.writing = false;
+        const last = run[run.length - 1]!;
+        seg.committedSize = last.endPosition;
+        this.committedOffset = last.endOffset;
+        this.dirtySegments.add(seg);
+        let records = 0;
+        for (const w of run) {
+          records += w.recordCount;
+          if (w.durable) this.syncTo(w.endOffset).then(() => w.resolve(w.result), w.reject);
+          else w.resolve(w.result);
+        }
+        this.unflushedMessages += records;
+        this.releaseWaiters(this.committedWaiters, this.committedOffset);
+        if (this.unflushedMessages >= this.config.flushMessages) this.syncTo(this.committedOffset).catch(() => {});
+        this.maybeCloseDeleted(seg);
+        this.drain();
+      },
+      (err: unknown) => {
+        seg.io--;
+        this.writing = false;
+        for (const w of run) w.reject(this.fail(err));
+      },
+    );
+  }
+
+  private releaseWaiters(waiters: OffsetWaiter[], reached: number): void {
+    if (waiters.length === 0) return;
+    const keep: OffsetWaiter[] = [];
+    for (const w of waiters) {
+      if (w.offset <= reached) w.resolve();
+      else keep.push(w);
+    }
+    waiters.length = 0;
+    waiters.push(...keep);
+  }
+
+  private whenCommitted(offset: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.committedOffset >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => this.committedWaiters.push({ offset, resolve, reject }));
+  }
+
+  /** Resolves once an fsync started after offset was written has completed; concurrent callers share syncs. */
+  private syncTo(offset: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.syncedOffset >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ offset, resolve, reject });
+      this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    if (this.syncing) return;
+    this.syncing = true;
+    const covered = this.committedOffset;
+    const segs = [...this.dirtySegments];
+    this.dirtySegments.clear();
+    const syncDir = this.dirNeedsSync;
+    this.dirNeedsSync = false;
+    for (const s of segs) s.io++;
+    const work: Promise<void>[] = segs.map((s) => this.fsyncFn(s.fd));
+    if (syncDir) work.push(fsyncDir(this.dir));
+    Promise.all(work).then(
+      () => {
+        for (const s of segs) {
+          s.io--;
+          this.maybeCloseDeleted(s);
+        }
+        this.syncing = false;
+        this.syncedOffset = Math.max(this.syncedOffset, covered);
+        this.unflushedMessages = 0;
+        this.lastFlushMs = this.clock();
+        this.releaseWaiters(this.syncWaiters, this.syncedOffset);
+        if (this.syncWaiters.length > 0) this.startSync();
+      },
+      (err: unknown) => {
+        for (const s of segs) s.io--;
+        this.syncing = false;
+        this.fail(err);
+      },
+    );
+  }
+
+  /** A failed write or sync leaves the file in an unknown state: the log stops accepting appends. */
+  private fail(err: unknown): LogError {
+    if (!this.failure) {
+      this.failure = new LogError('KAFKA_STORAGE_ERROR', `log ${this.dir} failed: ${(err as Error)?.message}`, { cause: err });
+      for (const w of this.queue.splice(0)) w.reject(this.failure);
+      for (const w of this.syncWaiters.splice(0)) w.reject(this.failure);
+      for (const w of this.committedWaiters.splice(0)) w.reject(this.failure);
+    }
+    return this.failure;
+  }
+
+  /** fsyncs everything appended so far. */
+  async flush(): Promise<void> {
+    const target = this.nextOffset;
+    await this.whenCommitted(target);
+    if (this.dirtySegments.size > 0 || this.dirNeedsSync || this.syncedOffset < target) {
+      this.syncedOffset = Math.min(this.syncedOffset, target - 1);
+      await this.syncTo(target);
+    }
+  }
+
+  /** Called by the owner's flush.ms timer. */
+  async maybeFlushByTime(now = this.clock()): Promise<void> {
+    if (this.unflushedMessages > 0 && now - this.lastFlushMs >= this.config.flushMs) await this.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------- read
+
+  private outOfRange(offset: number): LogError {
+    return new LogError(
+      'OFFSET_OUT_OF_RANGE',
+      `offset ${offset} is outside [${this.startOffset}, ${this.nextOffset}] of ${this.dir}`,
+    );
+  }
+
+  /** Index of the segment holding offset: the last one whose base offset is at most offset. */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  private limitOffsetOf(i: number): number {
+    return i + 1 < this.segments.length ? this.segments[i + 1]!.baseOffset : this.nextOffset;
+  }
+
+  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+    if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) throw this.outOfRange(fetchOffset);
+    const hw = this.committedOffset;
+    const empty = (): ReadResult => ({ records: Buffer.alloc(0), logStartOffset: this.startOffset, logEndOffset: hw });
+    if (fetchOffset >= hw) return empty();
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      if (seg.deleted) continue;
+      await seg.ensureIndexes(this.limitOffsetOf(i), this.config.indexIntervalBytes);
+      const records = await this.readSegment(seg, fetchOffset, maxBytes, minOneBatch);
+      if (records) return { records, logStartOffset: this.startOffset, logEndOffset: hw };
+      if (seg.deleted && fetchOffset < this.startOffset) throw this.outOfRange(fetchOffset);
+    }
+    return empty();
+  }
+
+  /** Whole batches from the one containing fetchOffset; null when this segment has none at or after it. */
+  private async readSegment(seg: LogSegment, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<Buffer | null> {
+    const fd = await seg.openFd();
+    const interval = this.config.indexIntervalBytes;
+    seg.io++;
+    try {
+      let start = seg.index!.lookup(fetchOffset - seg.baseOffset);
+      let rebuilt = false;
+      let fromIndex = true;
+      let buf: Buffer;
+      let p: number;
+      // Locate the batch containing fetchOffset. The index entry is at most about one interval before it,
+      // so a read sized maxBytes + interval normally holds the whole answer.
+      for (;;) {
+        const limit = seg.committedSize;
+        if (start + BATCH_HEADER_SIZE > limit) return null;
+        buf = await pread(fd, Math.min(limit - start, Math.max(maxBytes, 0) + interval + 16384), start);
+        p = 0;
+        let bad = false;
+        let found = false;
+        while (p + BATCH_HEADER_SIZE <= buf.length) {
+          const size = batchSizeOf(buf, p);
+          const base = baseOffsetOf(buf, p);
+          if (size < BATCH_HEADER_SIZE || (p === 0 && fromIndex && start > 0 && base > fetchOffset)) {
+            bad = true;
+            break;
+          }
+          if (base + lastOffsetDeltaOf(buf, p) >= fetchOffset) {
+            found = true;
+            break;
+          }
+          p += size;
+        }
+        if (bad) {
+          // The index pointed somewhere implausible: rebuild it from the log and retry once.
+          if (rebuilt) throw new LogError('CORRUPT_MESSAGE', `corrupt batch near ${start + p} in ${seg.logPath}`);
+          await seg.rebuild(false, interval);
+          rebuilt = true;
+          start = seg.index!.lookup(fetchOffset - seg.baseOffset);
+          continue;
+        }
+        if (found) break;
+        if (start + p + BATCH_HEADER_SIZE > limit) return null;
+        start += p;
+        fromIndex = false;
+      }
+      let { end, cut } = wholeBatches(buf, p, maxBytes, minOneBatch);
+      if (cut && start + buf.length < seg.committedSize) {
+        // The read ended inside the answer: read again from the batch found, sized for all of it.
+        const from = start + p;
+        const firstSize = batchSizeOf(buf, p);
+        const length = Math.min(seg.committedSize - from, Math.max(maxBytes, minOneBatch ? firstSize : 0));
+        buf = await pread(fd, length, from);
+        p = 0;
+        ({ end } = wholeBatches(buf, 0, maxBytes, minOneBatch));
+      }
+      return buf.subarray(p, end);
+    } finally {
+      seg.io--;
+      this.maybeCloseDeleted(seg);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ timestamps
+
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (ts === LATEST_TIMESTAMP) return { offset: this.committedOffset, timestamp: -1 };
+    if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) return { offset: this.startOffset, timestamp: -1 };
+    const readable = this.committedOffset;
+    if (ts === MAX_TIMESTAMP) {
+      let best: LogSegment | null = null;
+      for (let i = 0; i < this.segments.length; i++) {
+        const seg = this.segments[i]!;
+        await seg.ensureIndexes(this.limitOffsetOf(i), this.config.indexIntervalBytes);
+        if (seg.offsetOfMaxTimestamp >= 0 && seg.offsetOfMaxTimestamp < readable && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+      }
+      if (!best) return null;
+      return this.findInSegment(best, best.maxTimestamp, best.offsetOfMaxTimestamp - best.baseOffset);
+    }
+    if (ts < 0) return null;
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      await seg.ensureIndexes(this.limitOffsetOf(i), this.config.indexIntervalBytes);
+      if (seg.maxTimestamp < ts) continue;
+      const found = await this.findInSegment(seg, ts, seg.timeIndex!.lookup(ts));
+      if (found && found.offset < readable) return found;
+      if (found) return null;
+    }
+    return null;
+  }
+
+  /** First record with timestamp >= ts, scanning batches from the one at or before fromRelative. */
+  private async findInSegment(seg: LogSegment, ts: number, fromRelative: number): Promise<{ offset: number; timestamp: number } | null> {
+    const fd = await seg.openFd();
+    seg.io++;
+    try {
+      let hit: { pos: number; size: number; base: number; maxTs: number } | null = null;
+      const from = seg.index!.lookup(fromRelative);
+      await scanBatches(fd, from, seg.committedSize, false, seg.baseOffset, (base, _last, pos, size, maxTs) => {
+        if (maxTs >= ts && base >= this.startOffset) {
+          hit = { pos, size, base, maxTs };
+          return false;
+        }
+        return true;
+      });
+      if (!hit) return null;
+      const h = hit as { pos: number; size: number; base: number; maxTs: number };
+      const batch = await pread(fd, h.size, h.pos);
+      return firstRecordAtOrAfter(batch, ts) ?? { offset: h.base, timestamp: h.maxTs };
+    } finally {
+      seg.io--;
+      this.maybeCloseDeleted(seg);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- retention
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  async enforceRetention(now: number = this.clock()): Promise<number> {
+    if (this.closed || this.failure) return 0;
+    const c = this.config;
+    const active = this.active;
+    // No message time is at hand here: the segment's wall-clock age decides.
+    if (active.size > 0 && now - active.createdMs > c.segmentMs) this.roll();
+    if (!c.cleanupPolicy.split(',').map((p) => p.trim()).includes('delete')) return 0;
+
+    let deletable = 0;
+    let sizeOver = c.retentionBytes >= 0 ? this.totalSize - c.retentionBytes : -1;
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      if (seg.size === 0 && i === this.segments.length - 1) break;
+      await seg.ensureIndexes(this.limitOffsetOf(i), c.indexIntervalBytes);
+      const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdMs;
+      const byTime = c.retentionMs >= 0 && now - largest > c.retentionMs;
+      const bySize = sizeOver >= seg.size;
+      const byStart = this.limitOffsetOf(i) <= this.startOffset && i < this.segments.length - 1;
+      if (!byTime && !bySize && !byStart) break;
+      if (bySize) sizeOver -= seg.size;
+      deletable++;
+    }
+    if (deletable === 0) return 0;
+    // Kafka keeps the log non-empty of segments: when everything is expired, roll so that a fresh active
+    // segment remains at the log end.
+    if (deletable === this.segments.length) this.roll();
+    const victims = this.segments.splice(0, deletable);
+    this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    for (const seg of victims) {
+      this.totalSize -= seg.size;
+      await this.removeSegmentFiles(seg);
+    }
+    return victims.length;
+  }
+
+  private async removeSegmentFiles(seg: LogSegment): Promise<void> {
+    seg.deleted = true;
+    await Promise.all([seg.logPath, seg.indexPath, seg.timeIndexPath].map((p) => fs.promises.rm(p, { force: true })));
+    this.maybeCloseDeleted(seg);
+  }
+
+  /** Deleted segments keep their fd until in-flight I/O ends, so a recycled fd number is never read. */
+  private maybeCloseDeleted(seg: LogSegment): void {
+    if (seg.deleted && seg.io === 0 && seg.fd >= 0) void seg.close();
+  }
+
+  // ----------------------------------------------------------------------------------------------- close
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush().catch(() => {});
+    this.closed = true;
+    await this.finalizing;
+    if (!this.failure) {
+      const a = this.active;
+      await a.writeIndexes(false);
+      const state: CleanShutdownState = {
+        activeBaseOffset: a.baseOffset,
+        activeSize: a.size,
+        nextOffset: this.nextOffset,
+        firstBatchTimestamp: a.firstBatchTimestamp,
+        maxTimestamp: a.maxTimestamp,
+        offsetOfMaxTimestamp: a.offsetOfMaxTimestamp,
+        bytesSinceLastIndexEntry: a.bytesSinceLastIndexEntry,
+      };
+      await fsyncDir(this.dir);
+      await writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(state));
+    }
+    await Promise.all(this.segments.map((s) => s.close()));
+  }
+
+  async delete(): Promise<void> {
+    this.closed = true;
+    await this.finalizing.catch(() => {});
+    await this.whenCommitted(this.nextOffset).catch(() => {});
+    for (const s of this.segments) s.deleted = true;
+    await Promise.all(this.segments.map((s) => (s.io === 0 ? s.close() : Promise.resolve())));
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** End of the whole batches from p that fit maxBytes; cut when the buffer ended before maxBytes did. */
+function wholeBatches(buf: Buffer, p: number, maxBytes: number, minOneBatch: boolean): { end: number; cut: boolean } {
+  let end = p;
+  for (;;) {
+    if (end + LOG_OVERHEAD > buf.length) return { end, cut: end - p < maxBytes };
+    const size = batchSizeOf(buf, end);
+    if (end - p + size > maxBytes && !(end === p && minOneBatch)) return { end, cut: false };
+    if (end + size > buf.length) return { end, cut: true };
+    end += size;
+  }
+}
+
+// Record => length varint | attributes int8 | timestampDelta varlong | offsetDelta varint | ...
+/** Finds the first record with timestamp >= ts in an uncompressed CreateTime batch; null otherwise. */
+function firstRecordAtOrAfter(batch: Buffer, ts: number): { offset: number; timestamp: number } | null {
+  const attributes = attributesOf(batch);
+  if ((attributes & ATTR_COMPRESSION_MASK) !== 0) return null;
+  const base = baseOffsetOf(batch);
+  if (attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) return { offset: base, timestamp: maxTimestampOf(batch) };
+  const baseTs = baseTimestampOf(batch);
+  let pos = RECORDS;
+  const varint = (): number => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= batch.length) throw new RangeError('truncated varint');
+      const b = batch[pos++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+    }
+    // Zig-zag decode without 32-bit operators, which would wrap varlongs.
+    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  };
+  try {
+    while (pos < batch.length) {
+      const length = varint();
+      const next = pos + length;
+      pos++; // attributes
+      const timestamp = baseTs + varint();
+      const offsetDelta = varint();
+      if (timestamp >= ts) return { offset: base + offsetDelta, timestamp };
+      pos = next;
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
