@@ -1,0 +1,379 @@
+// argv → a typed command. Only parsing and validation live here (no I/O), so every rule a user
+// meets on the command line is unit-testable; main.ts hands the result to the command functions.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join } from 'node:path';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    /** The command whose help applies, e.g. "topics create". */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  bootstrapServer: string;
+  json: boolean;
+}
+
+export type Acks = 0 | 1 | -1;
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type StartPosition = 'earliest' | 'latest' | { offset: number } | { timestamp: number };
+
+export type Command =
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | { kind: 'broker'; host: string; port: number; dataDir: string; configFile?: string }
+  | { kind: 'up'; host: string; port: number; dataDir: string }
+  | { kind: 'topics-create'; client: ClientOptions; name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> }
+  | { kind: 'topics-list'; client: ClientOptions }
+  | { kind: 'topics-describe'; client: ClientOptions; name: string }
+  | { kind: 'topics-delete'; client: ClientOptions; name: string }
+  | { kind: 'topics-alter'; client: ClientOptions; name: string; partitions?: number; configs: Record<string, string>; deleteConfigs: string[] }
+  | {
+      kind: 'produce';
+      client: ClientOptions;
+      topic: string;
+      file?: string;
+      keySeparator?: string;
+      headers: Array<[string, string]>;
+      acks: Acks;
+      compression: Compression;
+      partition?: number;
+    }
+  | {
+      kind: 'consume';
+      client: ClientOptions;
+      topic: string;
+      start: StartPosition;
+      partition?: number;
+      maxMessages?: number;
+      timeoutMs?: number;
+      format: 'text' | 'json';
+      printKey: boolean;
+    };
+
+export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
+export const DEFAULT_PORT = 9092;
+
+/** `$KAPPA_HOME/data`, or `./.kappa/data` relative to the working directory. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return env.KAPPA_HOME ? join(env.KAPPA_HOME, 'data') : join(cwd, '.kappa', 'data');
+}
+
+const CLIENT_OPTIONS_HELP = `  --bootstrap-server HOST:PORT  broker to reach (default ${DEFAULT_BOOTSTRAP})
+  --json                        machine-readable output
+  -h, --help                    this help`;
+
+export const HELP: Record<string, string> = {
+  main: `Usage: kappa <command> [options]
+
+Commands:
+  up                   run every embedded component (for now: the broker) with defaults
+  broker               run the Kafka-compatible broker
+  topics <action>      create | list | describe | delete | alter topics
+  produce TOPIC        write lines from stdin (or --file) as records
+  consume TOPIC        print records
+
+Run "kappa <command> --help" for a command's options.`,
+  up: `Usage: kappa up [options]
+
+Runs every embedded component with sensible defaults and prints how to reach them.
+
+  --host HOST        listen address (default 127.0.0.1)
+  --port PORT        broker port (default ${DEFAULT_PORT})
+  --data-dir DIR     data directory (default $KAPPA_HOME/data or ./.kappa/data)
+  -h, --help         this help`,
+  broker: `Usage: kappa broker [options]
+
+Runs the Kafka-compatible broker until Ctrl-C or SIGTERM.
+
+  --host HOST        listen address (default 127.0.0.1)
+  --port PORT        port; 0 picks a free one (default ${DEFAULT_PORT})
+  --data-dir DIR     data directory (default $KAPPA_HOME/data or ./.kappa/data)
+  --config FILE      server.properties-style file (num.partitions, log.retention.ms, …)
+  -h, --help         this help`,
+  topics: `Usage: kappa topics <action> [options]
+
+Actions:
+  create NAME [--partitions N] [--replication-factor N] [--config k=v …]
+  list
+  describe NAME        partitions, leaders, configs, earliest/latest offsets
+  delete NAME
+  alter NAME [--partitions N] [--config k=v …] [--delete-config k …]
+
+Every action takes:
+${CLIENT_OPTIONS_HELP}`,
+  'topics create': `Usage: kappa topics create NAME [options]
+
+  --partitions N            partition count (default: the broker's num.partitions)
+  --replication-factor N    replicas per partition (default: the broker's default)
+  --config k=v              topic config, repeatable (e.g. retention.ms=86400000)
+${CLIENT_OPTIONS_HELP}`,
+  'topics list': `Usage: kappa topics list [options]
+
+${CLIENT_OPTIONS_HELP}`,
+  'topics describe': `Usage: kappa topics describe NAME [options]
+
+Shows partitions (leader, replicas, earliest and latest offsets) and the topic's configs.
+${CLIENT_OPTIONS_HELP}`,
+  'topics delete': `Usage: kappa topics delete NAME [options]
+
+${CLIENT_OPTIONS_HELP}`,
+  'topics alter': `Usage: kappa topics alter NAME [options]
+
+  --partitions N            raise the partition count to N
+  --config k=v              set a topic config, repeatable
+  --delete-config k         remove a topic config (back to the default), repeatable
+${CLIENT_OPTIONS_HELP}`,
+  produce: `Usage: kappa produce TOPIC [options]
+
+Reads lines from stdin (or --file) and writes one record per line. A summary goes to stderr.
+
+  --file F                  read lines from F instead of stdin
+  --key-separator SEP       split each line at the first SEP into key and value
+  --header k=v              add a header to every record, repeatable
+  --acks 0|1|all            acknowledgement level (default all)
+  --compression TYPE        none | gzip | snappy | lz4 | zstd (default none)
+  --partition N             write every record to partition N
+${CLIENT_OPTIONS_HELP}`,
+  consume: `Usage: kappa consume TOPIC [options]
+
+Prints records, one per line. Starts at the end of each partition unless told otherwise.
+
+  --from-beginning          start at the earliest offset
+  --offset N                start at offset N
+  --from-time T             start at the first record at or after T (ISO 8601 or epoch ms)
+  --partition N             read only partition N (default: all partitions)
+  --max-messages N          exit after N records
+  --timeout-ms MS           exit after MS without a new record
+  --format text|json        json: one object per line with topic, partition, offset,
+                            timestamp, key, value, headers (default text)
+  --print-key               text format: print "key<TAB>value"
+${CLIENT_OPTIONS_HELP}`,
+};
+
+const clientOptions = {
+  'bootstrap-server': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    // node's messages are long and mention internals; keep the first sentence.
+    const msg = (err as Error).message.split('. ')[0]!.replace(/^TypeError \[[A-Z_]+\]: /, '');
+    throw new UsageError(msg, command);
+  }
+}
+
+function int(command: string, name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`--${name} must be an integer, got '${text}'`, command);
+  const n = Number(text);
+  if (n < min) throw new UsageError(`--${name} must be at least ${min}, got ${n}`, command);
+  return n;
+}
+
+function port(command: string, text: string | undefined): number {
+  const n = int(command, 'port', text, 0) ?? DEFAULT_PORT;
+  if (n > 65535) throw new UsageError(`--port must be at most 65535, got ${n}`, command);
+  return n;
+}
+
+function keyValues(command: string, flag: string, list: string[] | undefined): Array<[string, string]> {
+  return (list ?? []).map((item) => {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new UsageError(`--${flag} expects key=value, got '${item}'`, command);
+    return [item.slice(0, i), item.slice(i + 1)];
+  });
+}
+
+function client(values: { 'bootstrap-server'?: string; json?: boolean }): ClientOptions {
+  return { bootstrapServer: values['bootstrap-server'] ?? DEFAULT_BOOTSTRAP, json: values.json ?? false };
+}
+
+function onePositional(command: string, positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`, command);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, command);
+  return positionals[0]!;
+}
+
+/** ISO 8601 text or milliseconds since the epoch. */
+export function parseTime(text: string, command = 'consume'): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`--from-time expects ISO 8601 or epoch milliseconds, got '${text}'`, command);
+  return ms;
+}
+
+function parseTopics(rest: string[]): Command {
+  const action = rest[0];
+  if (action === undefined || action === '-h' || action === '--help') return { kind: 'help', text: HELP.topics! };
+  const command = `topics ${action}`;
+  const args = rest.slice(1);
+  switch (action) {
+    case 'create': {
+      const { values, positionals } = parse(command, args, {
+        ...clientOptions,
+        partitions: { type: 'string' },
+        'replication-factor': { type: 'string' },
+        config: { type: 'string', multiple: true },
+      });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      return {
+        kind: 'topics-create',
+        client: client(values),
+        name: onePositional(command, positionals, 'topic name'),
+        partitions: int(command, 'partitions', values.partitions, 1),
+        replicationFactor: int(command, 'replication-factor', values['replication-factor'], 1),
+        configs: Object.fromEntries(keyValues(command, 'config', values.config)),
+      };
+    }
+    case 'list': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, command);
+      return { kind: 'topics-list', client: client(values) };
+    }
+    case 'describe':
+    case 'delete': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const name = onePositional(command, positionals, 'topic name');
+      return action === 'describe' ? { kind: 'topics-describe', client: client(values), name } : { kind: 'topics-delete', client: client(values), name };
+    }
+    case 'alter': {
+      const { values, positionals } = parse(command, args, {
+        ...clientOptions,
+        partitions: { type: 'string' },
+        config: { type: 'string', multiple: true },
+        'delete-config': { type: 'string', multiple: true },
+      });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const cmd: Command = {
+        kind: 'topics-alter',
+        client: client(values),
+        name: onePositional(command, positionals, 'topic name'),
+        partitions: int(command, 'partitions', values.partitions, 1),
+        configs: Object.fromEntries(keyValues(command, 'config', values.config)),
+        deleteConfigs: values['delete-config'] ?? [],
+      };
+      if (cmd.partitions === undefined && Object.keys(cmd.configs).length === 0 && cmd.deleteConfigs.length === 0) {
+        throw new UsageError('nothing to change: give --partitions, --config or --delete-config', command);
+      }
+      return cmd;
+    }
+    default:
+      throw new UsageError(`unknown topics action '${action}' (create, list, describe, delete, alter)`, 'topics');
+  }
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Command {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      return { kind: 'help', text: HELP.main! };
+    case '-v':
+    case '--version':
+      return { kind: 'version' };
+    case 'broker':
+    case 'up': {
+      const { values, positionals } = parse(name, rest, {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        ...(name === 'broker' ? { config: { type: 'string' } } : {}),
+      } as const);
+      if (values.help) return { kind: 'help', text: HELP[name]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
+      const common = { host: (values.host as string | undefined) ?? '127.0.0.1', port: port(name, values.port as string | undefined), dataDir: (values['data-dir'] as string | undefined) ?? defaultDataDir(env, cwd) };
+      if (name === 'up') return { kind: 'up', ...common };
+      const configFile = (values as { config?: string }).config;
+      return configFile === undefined ? { kind: 'broker', ...common } : { kind: 'broker', ...common, configFile };
+    }
+    case 'topics':
+      return parseTopics(rest);
+    case 'produce': {
+      const { values, positionals } = parse(name, rest, {
+        ...clientOptions,
+        file: { type: 'string' },
+        'key-separator': { type: 'string' },
+        header: { type: 'string', multiple: true },
+        acks: { type: 'string' },
+        compression: { type: 'string' },
+        partition: { type: 'string' },
+      });
+      if (values.help) return { kind: 'help', text: HELP.produce! };
+      const acksText = values.acks ?? 'all';
+      const acks: Acks | undefined = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
+      if (acks === undefined) throw new UsageError(`--acks must be 0, 1 or all, got '${acksText}'`, name);
+      const compression = (values.compression ?? 'none') as Compression;
+      if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
+        throw new UsageError(`--compression must be none, gzip, snappy, lz4 or zstd, got '${compression}'`, name);
+      }
+      if (values['key-separator'] === '') throw new UsageError('--key-separator must not be empty', name);
+      return {
+        kind: 'produce',
+        client: client(values),
+        topic: onePositional(name, positionals, 'topic name'),
+        ...(values.file !== undefined ? { file: values.file } : {}),
+        ...(values['key-separator'] !== undefined ? { keySeparator: values['key-separator'] } : {}),
+        headers: keyValues(name, 'header', values.header),
+        acks,
+        compression,
+        ...(values.partition !== undefined ? { partition: int(name, 'partition', values.partition, 0)! } : {}),
+      };
+    }
+    case 'consume': {
+      const { values, positionals } = parse(name, rest, {
+        ...clientOptions,
+        'from-beginning': { type: 'boolean' },
+        offset: { type: 'string' },
+        'from-time': { type: 'string' },
+        partition: { type: 'string' },
+        'max-messages': { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        format: { type: 'string' },
+        'print-key': { type: 'boolean' },
+      });
+      if (values.help) return { kind: 'help', text: HELP.consume! };
+      const starts = [values['from-beginning'] ? '--from-beginning' : '', values.offset !== undefined ? '--offset' : '', values['from-time'] !== undefined ? '--from-time' : ''].filter(Boolean);
+      if (starts.length > 1) throw new UsageError(`${starts.join(' and ')} cannot be combined`, name);
+      const start: StartPosition = values['from-beginning']
+        ? 'earliest'
+        : values.offset !== undefined
+          ? { offset: int(name, 'offset', values.offset, 0)! }
+          : values['from-time'] !== undefined
+            ? { timestamp: parseTime(values['from-time'], name) }
+            : 'latest';
+      const format = values.format ?? (values.json ? 'json' : 'text');
+      if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`, name);
+      const cmd: Command = {
+        kind: 'consume',
+        client: client(values),
+        topic: onePositional(name, positionals, 'topic name'),
+        start,
+        format,
+        printKey: values['print-key'] ?? false,
+      };
+      const partition = int(name, 'partition', values.partition, 0);
+      const maxMessages = int(name, 'max-messages', values['max-messages'], 1);
+      const timeoutMs = int(name, 'timeout-ms', values['timeout-ms'], 0);
+      if (partition !== undefined) cmd.partition = partition;
+      if (maxMessages !== undefined) cmd.maxMessages = maxMessages;
+      if (timeoutMs !== undefined) cmd.timeoutMs = timeoutMs;
+      return cmd;
+    }
+    default:
+      throw new UsageError(`unknown command '${name}'`);
+  }
+}
