@@ -148,6 +148,7 @@ export class LogSegment {
     if (this.fd >= 0) {
       const fd = this.fd;
       this.fd = -1;
+      this.opening = null;
       await closeFd(fd);
     }
   }

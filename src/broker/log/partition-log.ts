@@ -473,6 +473,7 @@ export class PartitionLog {
   async flush(): Promise<void> {
     const target = this.nextOffset;
     await this.whenCommitted(target);
+    await this.finalizing;
     if (this.dirtySegments.size > 0 || this.dirNeedsSync || this.syncedOffset < target) {
       this.syncedOffset = Math.min(this.syncedOffset, target - 1);
       await this.syncTo(target);

@@ -64,10 +64,26 @@ export function buildBatch(opts: BatchOptions = {}): Buffer {
   return batch;
 }
 
-/** A temp directory removed when the test ends. */
+const cleanups = new WeakMap<TestContext, (() => unknown)[]>();
+
+/** Runs fn when the test ends, last registered first (node:test runs after-hooks first-registered first). */
+export function defer(t: TestContext, fn: () => unknown): void {
+  let stack = cleanups.get(t);
+  if (!stack) {
+    const s: (() => unknown)[] = [];
+    cleanups.set(t, s);
+    t.after(async () => {
+      while (s.length) await s.pop()!();
+    });
+    stack = s;
+  }
+  stack.push(fn);
+}
+
+/** A temp directory removed when the test ends, after whatever was deferred later (open logs). */
 export function tempDir(t: TestContext, prefix = 'kappa-log-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  defer(t, () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import { hasValidCrc, maxTimestampOf, attributesOf, ATTR_TIMESTAMP_TYPE_LOG_APPEND } from '../../../../src/protocol/record-batch-header.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../../src/broker/log/log-config.js';
 import { PartitionLog } from '../../../../src/broker/log/partition-log.js';
-import { batchesIn, buildBatch, tempDir } from './batch-helper.js';
+import { batchesIn, buildBatch, defer, tempDir } from './batch-helper.js';
 
 const cfg = (over: Partial<LogConfig> = {}): LogConfig => ({ ...DEFAULT_LOG_CONFIG, ...over });
 
 test('append then read returns the same bytes with offsets assigned', async (t) => {
   const dir = tempDir(t);
   const log = await PartitionLog.open(dir, cfg());
-  t.after(() => log.close());
+  defer(t, () => log.close());
   const batch = buildBatch({ records: 5, valueSize: 20 });
   const original = Buffer.from(batch);
   const r = await log.append(batch, { durable: false, recordCount: 5 });
@@ -26,7 +26,7 @@ test('append then read returns the same bytes with offsets assigned', async (t) 
 
 test('offsets are contiguous across many concurrent appends', async (t) => {
   const log = await PartitionLog.open(tempDir(t), cfg({ indexIntervalBytes: 256 }));
-  t.after(() => log.close());
+  defer(t, () => log.close());
   const results = await Promise.all(
     Array.from({ length: 200 }, (_, i) => log.append(buildBatch({ records: (i % 7) + 1, valueSize: 10 }), { durable: false, recordCount: (i % 7) + 1 })),
   );
@@ -52,7 +52,7 @@ test('offsets are contiguous across many concurrent appends', async (t) => {
 
 test('read from the middle of a batch returns the whole batch', async (t) => {
   const log = await PartitionLog.open(tempDir(t), cfg({ indexIntervalBytes: 1 }));
-  t.after(() => log.close());
+  defer(t, () => log.close());
   for (let i = 0; i < 10; i++) await log.append(buildBatch({ records: 10 }), { durable: false, recordCount: 10 });
   for (const offset of [0, 3, 37, 99]) {
     const { records } = await log.read(offset, 1, true);
@@ -64,7 +64,7 @@ test('read from the middle of a batch returns the whole batch', async (t) => {
 
 test('maxBytes limits whole batches; minOneBatch returns an oversized first batch', async (t) => {
   const log = await PartitionLog.open(tempDir(t), cfg());
-  t.after(() => log.close());
+  defer(t, () => log.close());
   const size = buildBatch({ records: 2, valueSize: 100 }).length;
   for (let i = 0; i < 10; i++) await log.append(buildBatch({ records: 2, valueSize: 100 }), { durable: false, recordCount: 2 });
   assert.equal(batchesIn((await log.read(0, size * 3 + 10, false)).records).length, 3);
@@ -80,7 +80,7 @@ test('maxBytes limits whole batches; minOneBatch returns an oversized first batc
 
 test('OFFSET_OUT_OF_RANGE below the log start and past the log end', async (t) => {
   const log = await PartitionLog.open(tempDir(t), cfg());
-  t.after(() => log.close());
+  defer(t, () => log.close());
   await log.append(buildBatch({ records: 3 }), { durable: false, recordCount: 3 });
   await assert.rejects(log.read(4, 100, true), (e: { code: string; errorCode: number }) => e.code === 'OFFSET_OUT_OF_RANGE' && e.errorCode === 1);
   await assert.rejects(log.read(-1, 100, true), { code: 'OFFSET_OUT_OF_RANGE' });
@@ -92,7 +92,7 @@ test('rolls by size and by age', async (t) => {
   const size = buildBatch({ records: 1, valueSize: 100 }).length;
   const dir = tempDir(t);
   const log = await PartitionLog.open(dir, cfg({ segmentBytes: size * 3, segmentMs: 1000 }), { clock: () => now });
-  t.after(() => log.close());
+  defer(t, () => log.close());
   for (let i = 0; i < 7; i++) await log.append(buildBatch({ baseTimestamp: now }), { durable: false, recordCount: 1 });
   assert.deepEqual(log.segmentBaseOffsets, [0, 3, 6]);
   now += 1001;
@@ -114,7 +114,7 @@ test('retention by time deletes whole expired segments and moves the log start',
   const size = buildBatch().length;
   const dir = tempDir(t);
   const log = await PartitionLog.open(dir, cfg({ segmentBytes: size * 2, retentionMs: 5000 }), { clock: () => now });
-  t.after(() => log.close());
+  defer(t, () => log.close());
   for (let i = 0; i < 6; i++) {
     await log.append(buildBatch({ baseTimestamp: now }), { durable: false, recordCount: 1 });
     now += 1000;
@@ -140,7 +140,7 @@ test('retention by time deletes whole expired segments and moves the log start',
 test('retention by bytes deletes the oldest whole segments only', async (t) => {
   const size = buildBatch().length;
   const log = await PartitionLog.open(tempDir(t), cfg({ segmentBytes: size * 2, retentionBytes: size * 3, retentionMs: -1 }));
-  t.after(() => log.close());
+  defer(t, () => log.close());
   for (let i = 0; i < 7; i++) await log.append(buildBatch(), { durable: false, recordCount: 1 });
   assert.equal(log.sizeInBytes, size * 7);
   // 7 batches in segments of 2,2,2,1: dropping two segments leaves 3 batches = retention.bytes.
@@ -152,7 +152,7 @@ test('retention by bytes deletes the oldest whole segments only', async (t) => {
 
 test('offsetForTimestamp and the special timestamps', async (t) => {
   const log = await PartitionLog.open(tempDir(t), cfg({ indexIntervalBytes: 1, segmentBytes: 2000 }));
-  t.after(() => log.close());
+  defer(t, () => log.close());
   // Batches at t=1000,2000,...; each has 3 records at +0,+10,+20.
   for (let i = 1; i <= 20; i++) {
     await log.append(buildBatch({ records: 3, baseTimestamp: i * 1000, timestampDeltas: [0, 10, 20] }), { durable: false, recordCount: 3 });
@@ -172,7 +172,7 @@ test('offsetForTimestamp and the special timestamps', async (t) => {
 test('LogAppendTime stamps the batch and recomputes its CRC', async (t) => {
   const now = 1_234_567;
   const log = await PartitionLog.open(tempDir(t), cfg({ messageTimestampType: 'LogAppendTime' }), { clock: () => now });
-  t.after(() => log.close());
+  defer(t, () => log.close());
   const r = await log.append(buildBatch({ records: 2, baseTimestamp: 5 }), { durable: false, recordCount: 2 });
   assert.equal(r.logAppendTime, now);
   const { records } = await log.read(0, 1000, true);
@@ -191,7 +191,7 @@ test('durable appends resolve only after an fsync, and concurrent ones share fsy
     return hold ? new Promise((resolve) => gates.push(resolve)) : Promise.resolve();
   };
   const log = await PartitionLog.open(tempDir(t), cfg(), { fsync });
-  t.after(async () => {
+  defer(t, async () => {
     hold = false;
     while (gates.length) gates.shift()!();
     await log.close();
@@ -223,7 +223,7 @@ test('durable appends resolve only after an fsync, and concurrent ones share fsy
 test('flush.messages triggers an fsync', async (t) => {
   let syncs = 0;
   const log = await PartitionLog.open(tempDir(t), cfg({ flushMessages: 10 }), { fsync: async () => void syncs++ });
-  t.after(() => log.close());
+  defer(t, () => log.close());
   for (let i = 0; i < 9; i++) await log.append(buildBatch(), { durable: false, recordCount: 1 });
   assert.equal(syncs, 0);
   await log.append(buildBatch(), { durable: false, recordCount: 1 });
