@@ -74,7 +74,8 @@ export class Reader {
       else value += (byte & 0x7f) * 2 ** shift;
       if ((byte & 0x80) === 0) return value;
       shift += 7;
-      if (shift > 35) throw new ProtocolDecodeError('varint longer than 5 bytes');
+      // Kafka reads at most 5 bytes (32 bits) for an unsigned varint and rejects longer ones.
+      if (shift > 28) throw new ProtocolDecodeError('varint longer than 5 bytes');
     }
   }
 

@@ -200,3 +200,10 @@ test('int64 values survive the full safe-integer range', () => {
     assert.equal(new Reader(b).int64(), v, `reads ${v}`);
   }
 });
+
+test('unsigned varints: 5 bytes at most, as in Kafka', () => {
+  assert.equal(new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])).uvarint(), 2 ** 32 - 1);
+  assert.equal(new Reader(Buffer.from([0x80, 0x01])).uvarint(), 128);
+  assert.throws(() => new Reader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).uvarint(), ProtocolDecodeError);
+  assert.throws(() => new Reader(Buffer.from([0x80, 0x80])).uvarint(), ProtocolDecodeError);
+});
