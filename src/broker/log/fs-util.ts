@@ -58,13 +58,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Replaces path with data so that a crash leaves either the old or the new content. */
-export async function writeFileAtomic(path: string, data: Buffer | string, syncDir = true): Promise<void> {
+/**
+ * Replaces path with data so that a crash leaves either the old or the new content. With durable false
+ * the content is not fsynced: a crash may then leave it empty or partial, never mixed with the old.
+ */
+export async function writeFileAtomic(path: string, data: Buffer | string, syncDir = true, durable = true): Promise<void> {
   const tmp = `${path}.tmp`;
   const fd = await fs.promises.open(tmp, 'w');
   try {
     await fd.writeFile(data);
-    await fd.datasync();
+    if (durable) await fd.datasync();
   } finally {
     await fd.close();
   }

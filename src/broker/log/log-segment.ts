@@ -76,9 +76,13 @@ export class LogSegment {
     return ti;
   }
 
-  async writeIndexes(syncDir: boolean): Promise<void> {
-    await writeFileAtomic(this.indexPath, this.index!.toBuffer(), false);
-    await writeFileAtomic(this.timeIndexPath, this.timeIndexForDisk().toBuffer(), syncDir);
+  /**
+   * Stores both indexes. They need not be durable for correctness: any prefix of an index is a valid
+   * (sparser) index, loading rejects implausible ones and reads verify the batch an entry points at.
+   */
+  async writeIndexes(durable: boolean): Promise<void> {
+    await writeFileAtomic(this.indexPath, this.index!.toBuffer(), false, durable);
+    await writeFileAtomic(this.timeIndexPath, this.timeIndexForDisk().toBuffer(), durable, durable);
   }
 
   /** Opens the file for reading (inactive segments are opened lazily). */
@@ -119,7 +123,7 @@ export class LogSegment {
     }
     await this.rebuild(false, indexIntervalBytes);
     this.nextOffset = Math.max(this.nextOffset, limitOffset);
-    await this.writeIndexes(true);
+    await this.writeIndexes(false);
   }
 
   /**

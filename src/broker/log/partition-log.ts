@@ -5,8 +5,8 @@
 // for a shared fdatasync (group commit). Reads locate a byte range via the in-memory sparse index and
 // fetch it with one positional read.
 //
-// Crash safety: a segment's index files are written (atomically) only once the segment is inactive and
-// fsynced, or at clean shutdown. So after a crash, the segments to recover are the last one and any
+// Crash safety: a segment's index files are written only once the segment is inactive and fsynced, or
+// at clean shutdown. So after a crash, the segments to recover are the last one and any
 // without index files; the clean-shutdown marker records the active segment's state so that a clean
 // reopen reads no log data at all.
 import * as fs from 'node:fs';
@@ -239,6 +239,9 @@ export class PartitionLog {
       }
       if (i < this.segments.length - 1) {
         seg.nextOffset = this.segments[i + 1]!.baseOffset;
+        // Index files mark a segment as durable (see the header comment): the data may so far only be in
+        // the page cache of the process that crashed.
+        await fdatasync(seg.fd);
         await seg.writeIndexes(false);
         await seg.close();
       } else {
@@ -705,6 +708,8 @@ export class PartitionLog {
     await this.finalizing;
     if (!this.failure) {
       const a = this.active;
+      // Neither the indexes nor the marker are fsynced: the log data is (flush above), and a marker lost to
+      // a power cut only costs a recovery scan, while stale index files are caught by the checks on load.
       await a.writeIndexes(false);
       const state: CleanShutdownState = {
         activeBaseOffset: a.baseOffset,
@@ -715,8 +720,7 @@ export class PartitionLog {
         offsetOfMaxTimestamp: a.offsetOfMaxTimestamp,
         bytesSinceLastIndexEntry: a.bytesSinceLastIndexEntry,
       };
-      await fsyncDir(this.dir);
-      await writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(state));
+      await writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(state), false, false);
     }
     await Promise.all(this.segments.map((s) => s.close()));
   }
