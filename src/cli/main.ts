@@ -1,0 +1,57 @@
+// The kappa command: parse argv, run the command's function, map failures to one stderr line and
+// a non-zero exit code.
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, UsageError, type Command } from './args.js';
+import { consumeCommand } from './commands/consume.js';
+import { produceCommand } from './commands/produce.js';
+import { topicsAlter, topicsCreate, topicsDelete, topicsDescribe, topicsList } from './commands/topics.js';
+import { errorLine, processIo, type Io } from './output.js';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function dispatch(cmd: Command, io: Io): Promise<number> {
+  switch (cmd.kind) {
+    case 'help':
+      io.stdout.write(cmd.text + '\n');
+      return 0;
+    case 'version':
+      io.stdout.write(`kappa ${packageVersion()}\n`);
+      return 0;
+    // Loaded on demand: client commands need none of the broker's modules.
+    case 'broker':
+      return (await import('./commands/broker.js')).runBroker(cmd, io);
+    case 'up':
+      return (await import('./commands/broker.js')).runUp(cmd, io);
+    case 'topics-create':
+      return topicsCreate(cmd, io);
+    case 'topics-list':
+      return topicsList(cmd, io);
+    case 'topics-describe':
+      return topicsDescribe(cmd, io);
+    case 'topics-delete':
+      return topicsDelete(cmd, io);
+    case 'topics-alter':
+      return topicsAlter(cmd, io);
+    case 'produce':
+      return produceCommand(cmd, io);
+    case 'consume':
+      return consumeCommand(cmd, io);
+  }
+}
+
+/** Runs the CLI; resolves with the exit code (2 for usage errors, 1 for failures). */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    return await dispatch(parseCommandLine(argv, io.env), io);
+  } catch (err) {
+    io.stderr.write(errorLine(err) + '\n');
+    if (io.env.KAPPA_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
