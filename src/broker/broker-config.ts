@@ -2,6 +2,8 @@
 // operator's existing knowledge and files carry over. Topic-level defaults (log.*) are handed to the
 // log manager unchanged; this module owns only what the network and request layers need.
 import { readFileSync } from 'node:fs';
+import type { LogConfig } from './log/log-config.js';
+import { brokerLogDefaults } from './log/topic-configs.js';
 
 export interface BrokerConfig {
   nodeId: number;
@@ -10,9 +12,9 @@ export interface BrokerConfig {
   defaultReplicationFactor: number;
   /** socket.request.max.bytes: larger frames close the connection. */
   socketRequestMaxBytes: number;
-  /** message.max.bytes: the broker-wide default for max.message.bytes. */
-  messageMaxBytes: number;
-  /** Every key the operator set, as given (for DescribeConfigs and the log manager). */
+  /** Topic defaults from log.* keys (log.retention.ms, log.segment.bytes, …). */
+  logDefaults: Partial<LogConfig>;
+  /** Every key the operator set, as given (for DescribeConfigs). */
   raw: Record<string, string>;
 }
 
@@ -22,7 +24,6 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'num.partitions': '1',
   'default.replication.factor': '1',
   'socket.request.max.bytes': '104857600',
-  'message.max.bytes': '1048588',
 };
 
 export class BrokerConfigError extends Error {
@@ -44,13 +45,15 @@ function bool(raw: Record<string, string>, key: string): boolean {
 
 export function parseBrokerConfig(raw: Record<string, string> = {}): BrokerConfig {
   const nodeId = raw['node.id'] !== undefined ? int(raw, 'node.id', 0) : raw['broker.id'] !== undefined ? int(raw, 'broker.id', 0) : 0;
+  const { defaults: logDefaults, errors } = brokerLogDefaults(raw);
+  if (errors.length > 0) throw new BrokerConfigError(errors.join('; '));
   return {
+    logDefaults,
     nodeId,
     autoCreateTopicsEnable: bool(raw, 'auto.create.topics.enable'),
     numPartitions: int(raw, 'num.partitions', 1),
     defaultReplicationFactor: int(raw, 'default.replication.factor', 1),
     socketRequestMaxBytes: int(raw, 'socket.request.max.bytes', 1),
-    messageMaxBytes: int(raw, 'message.max.bytes', 0),
     raw: { ...raw },
   };
 }

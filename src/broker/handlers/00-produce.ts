@@ -9,6 +9,7 @@
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../../protocol/generated/produce.js';
 import { validateBatches } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { CompressionCodec } from '../../protocol/compression.js';
 import type { ApiHandler } from './index.js';
 import { errorCodeOf, errorMessageOf } from './common.js';
 
@@ -52,10 +53,16 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
         }
         const records = p.records;
         if (!records || records.length === 0) {
-          results.push(failed(p.index, ErrorCode.CORRUPT_MESSAGE, 'produce request carries no record batch'));
+          results.push(failed(p.index, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} must have at least one record batch per partition`));
           continue;
         }
-        const validation = validateBatches(records, { maxMessageBytes: log.config.maxMessageBytes });
+        // Kafka, like us, allows exactly one batch per partition in a v3+ produce request.
+        const validation = validateBatches(records, { maxMessageBytes: log.currentConfig.maxMessageBytes, singleBatch: true });
+        if (validation.errorCode === 0 && ctx.apiVersion < 7 && validation.batches.some((b) => b.compression === CompressionCodec.zstd)) {
+          // zstd arrived with Produce v7 (KIP-110): older requests cannot carry it.
+          results.push(failed(p.index, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd compression requires Produce v7 or later'));
+          continue;
+        }
         if (validation.errorCode !== 0) {
           broker.logOnce(`produce-invalid:${validation.errorCode}`, `rejected produce to ${topicData.name}-${p.index} from ${ctx.connection.remote}: ${validation.errorMessage}`);
           results.push(failed(p.index, validation.errorCode, validation.errorMessage));

@@ -81,8 +81,8 @@ async function readAll(broker: Broker, targets: Target[], maxBytes: number, read
         response: {
           ...base,
           errorCode: 0,
-          highWatermark: log.logEndOffset,
-          lastStableOffset: log.logEndOffset,
+          highWatermark: log.highWatermark,
+          lastStableOffset: log.highWatermark,
           logStartOffset: log.logStartOffset,
           records,
         },
@@ -91,7 +91,7 @@ async function readAll(broker: Broker, targets: Target[], maxBytes: number, read
       outcomes.push({
         target,
         bytes: 0,
-        response: { ...base, errorCode: errorCodeOf(broker, err, `reading ${state.topic}-${state.partition}`), highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset, records: EMPTY },
+        response: { ...base, errorCode: errorCodeOf(broker, err, `reading ${state.topic}-${state.partition}`), highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset, records: EMPTY },
       });
     }
   }

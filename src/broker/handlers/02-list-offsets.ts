@@ -47,7 +47,7 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
         try {
           switch (p.timestamp) {
             case LATEST:
-              partitions.push(answer(0, log.logEndOffset));
+              partitions.push(answer(0, log.highWatermark));
               break;
             case EARLIEST:
             case EARLIEST_LOCAL:

@@ -8,7 +8,7 @@ import type {
   CreateTopicsResponseCreatableTopicResultInput,
 } from '../../protocol/generated/create-topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { topicNameError } from '../log/topic-name.js';
+import { validateTopicName } from '../log/log-manager.js';
 import { validateTopicConfigs } from '../log/topic-configs.js';
 import { describeConfigEntries } from '../config-entries.js';
 import type { Broker } from '../broker.js';
@@ -26,8 +26,11 @@ type Result = CreateTopicsResponseCreatableTopicResultInput;
 
 /** Checks one topic of the request; returns what to create, or the error to answer with. */
 function plan(broker: Broker, t: CreatableTopic): Plan | { errorCode: number; errorMessage: string } {
-  const nameError = topicNameError(t.name);
-  if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
+  try {
+    validateTopicName(t.name);
+  } catch (err) {
+    return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: (err as Error).message };
+  }
   if (broker.logs.topic(t.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${t.name}' already exists.` };
 
   let partitions = t.numPartitions;

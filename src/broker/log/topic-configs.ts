@@ -327,3 +327,41 @@ export function describeBrokerConfigs(values: Record<string, string | null>): De
     };
   });
 }
+
+/**
+ * The topic defaults a broker's server.properties sets (log.retention.ms, log.segment.bytes, …),
+ * with Kafka's precedence among the hour/minute/ms forms. Invalid values are reported, not ignored.
+ */
+export function brokerLogDefaults(raw: Record<string, string>): { defaults: Partial<LogConfig>; errors: string[] } {
+  const defaults: Partial<LogConfig> = {};
+  const errors: string[] = [];
+  const num = (key: string): number | undefined => {
+    const text = raw[key];
+    if (text === undefined) return undefined;
+    const n = Number(text.trim());
+    if (!Number.isFinite(n) || !INTEGER.test(text.trim())) {
+      errors.push(`${key} must be an integer, got '${text}'`);
+      return undefined;
+    }
+    return n > NEVER ? NEVER : n;
+  };
+  const firstOf = (...candidates: [string, number][]): number | undefined => {
+    for (const [key, factor] of candidates) {
+      const n = num(key);
+      if (n !== undefined) return n < 0 ? -1 : n * factor;
+    }
+    return undefined;
+  };
+  const retention = firstOf(['log.retention.ms', 1], ['log.retention.minutes', 60_000], ['log.retention.hours', 3_600_000]);
+  if (retention !== undefined) defaults.retentionMs = retention;
+  const roll = firstOf(['log.roll.ms', 1], ['log.roll.hours', 3_600_000]);
+  if (roll !== undefined) defaults.segmentMs = roll;
+  for (const d of BROKER_CONFIGS) {
+    if (!d.logConfigKey || d.logConfigKey === 'retentionMs' || d.logConfigKey === 'segmentMs' || raw[d.name] === undefined) continue;
+    const topicDef = TOPIC_CONFIGS.find((t) => t.logConfigKey === d.logConfigKey);
+    const problem = topicDef ? validateConfigValue(topicDef, raw[d.name]!) : null;
+    if (problem) errors.push(`${d.name}: ${problem}`);
+    else (defaults as Record<string, unknown>)[d.logConfigKey] = parseForLog(d.logConfigKey, raw[d.name]!);
+  }
+  return { defaults, errors };
+}
