@@ -10,11 +10,9 @@ import type {
 import { ErrorCode } from '../../protocol/errors.js';
 import { describeConfigEntries } from '../config-entries.js';
 import type { DescribedConfig } from '../log/topic-configs.js';
+import { RESOURCE_BROKER, RESOURCE_BROKER_LOGGER, RESOURCE_TOPIC } from '../alter-configs.js';
 import type { ApiHandler } from './index.js';
 
-export const RESOURCE_TOPIC = 2;
-export const RESOURCE_BROKER = 4;
-export const RESOURCE_BROKER_LOGGER = 8;
 
 export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInput> = {
   apiKey: 32,

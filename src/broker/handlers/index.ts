@@ -11,7 +11,9 @@ import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 
 export interface RequestContext {
@@ -40,7 +42,9 @@ const ALL: ApiHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   describeConfigsHandler,
+  alterConfigsHandler,
   createPartitionsHandler,
+  incrementalAlterConfigsHandler,
   describeClusterHandler,
 ];
 

@@ -18,6 +18,7 @@ import {
 import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
 import type { LogConfig } from './log-config.js';
 import { LogError } from './log-error.js';
+import { decodeRecords } from '../../protocol/record-batch.js';
 import { LogSegment, scanBatches, segmentName } from './log-segment.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
 
@@ -750,35 +751,12 @@ function wholeBatches(buf: Buffer, p: number, maxBytes: number, minOneBatch: boo
 // Record => length varint | attributes int8 | timestampDelta varlong | offsetDelta varint | ...
 /** Finds the first record with timestamp >= ts in an uncompressed CreateTime batch; null otherwise. */
 function firstRecordAtOrAfter(batch: Buffer, ts: number): { offset: number; timestamp: number } | null {
-  const attributes = attributesOf(batch);
-  if ((attributes & ATTR_COMPRESSION_MASK) !== 0) return null;
-  const base = baseOffsetOf(batch);
-  if (attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) return { offset: base, timestamp: maxTimestampOf(batch) };
-  const baseTs = baseTimestampOf(batch);
-  let pos = RECORDS;
-  const varint = (): number => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= batch.length) throw new RangeError('truncated varint');
-      const b = batch[pos++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7;
-    }
-    // Zig-zag decode without 32-bit operators, which would wrap varlongs.
-    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-  };
+  // Kafka looks inside the batch (decompressing it when needed) for the exact record, and so do we:
+  // clients' offsets_for_times expect the first record at or after ts, not the batch start.
   try {
-    while (pos < batch.length) {
-      const length = varint();
-      const next = pos + length;
-      pos++; // attributes
-      const timestamp = baseTs + varint();
-      const offsetDelta = varint();
-      if (timestamp >= ts) return { offset: base + offsetDelta, timestamp };
-      pos = next;
-    }
+    const decoded = decodeRecords(batch, { verifyCrc: false });
+    if (decoded.isLogAppendTime) return { offset: decoded.baseOffset, timestamp: decoded.maxTimestamp };
+    for (const r of decoded.records) if (r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
   } catch {
     return null;
   }
