@@ -85,15 +85,23 @@ p = Producer({'bootstrap.servers': bootstrap, 'linger.ms': 0, 'acks': 1})
 lat = []
 total = int(rate * seconds)
 done = threading.Event()
+warm = threading.Event()
 def consume():
     while len(lat) < total:
         m = c.poll(1.0)
         if m is None or m.error():
             continue
+        if m.value() == b'warmup':
+            warm.set()
+            continue
         lat.append(time.perf_counter_ns() - int(m.value()))
     done.set()
 t = threading.Thread(target=consume); t.start()
-time.sleep(1.0)
+# Warm up: both clients connected and the consumer fetching before the clock starts.
+while not warm.is_set():
+    p.produce(topic, value=b'warmup', partition=0)
+    p.flush(5)
+    warm.wait(0.5)
 start = time.perf_counter()
 for i in range(total):
     target = start + i / rate
