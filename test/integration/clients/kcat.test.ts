@@ -169,3 +169,19 @@ test('kcat -o s@<timestamp> starts at the first message at or after that time', 
   const future = await consumeJson(b, 'by-time', `s@${Math.max(...all.map((m) => m.ts)) + 60_000}`);
   assert.deepEqual(future, [], 'a timestamp after every message starts at the end');
 });
+
+test('messages survive a clean restart, served again on the same port', async (t) => {
+  if (!requireTool(t, 'kcat')) return;
+  const b = await startBroker(t);
+  await kcat(b, [...produceArgs(b, 'durable'), '-K:'], { input: lines(0, 999, (i) => `k${i}:v${i}`) });
+  const port = b.port;
+  await b.restart();
+  assert.equal(b.port, port);
+  await kcat(b, [...produceArgs(b, 'durable'), '-K:'], { input: lines(1000, 1099, (i) => `k${i}:v${i}`) });
+  const msgs = await consumeJson(b, 'durable', 'beginning');
+  assert.deepEqual(
+    msgs.map((m) => [m.offset, m.key, m.payload]),
+    Array.from({ length: 1100 }, (_, i) => [i, `k${i}`, `v${i}`]),
+    'offsets continue after the restart, with nothing lost or repeated',
+  );
+});
