@@ -7,7 +7,7 @@ import type {
   MetadataResponseInput,
   MetadataResponseMetadataResponseTopicInput,
 } from '../../protocol/generated/metadata.js';
-import type { TopicInfo } from '../log/log-manager.js';
+import { validateTopicName, type TopicInfo } from '../log/log-manager.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from './index.js';
 import { ALL_TOPIC_OPERATIONS, OPERATIONS_NOT_REQUESTED, errorCodeOf } from './common.js';
@@ -52,7 +52,7 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
       const autoCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || req.allowAutoTopicCreation);
       for (const wanted of req.topics!) {
         let topic: TopicInfo | undefined;
-        if (wanted.name === null || wanted.name === '') {
+        if (wanted.name === null) {
           topic = wanted.topicId !== ZERO_UUID ? broker.logs.topics().find((t) => t.topicId === wanted.topicId) : undefined;
           if (!topic) {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] });
@@ -60,6 +60,14 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
           }
         } else {
           topic = broker.logs.topic(wanted.name);
+          if (!topic) {
+            try {
+              validateTopicName(wanted.name);
+            } catch {
+              topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: wanted.name, partitions: [] });
+              continue;
+            }
+          }
           if (!topic && autoCreate) {
             try {
               topic = await broker.ensureTopic(wanted.name);
