@@ -2,6 +2,8 @@
 // meets on the command line is unit-testable; main.ts hands the result to the command functions.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
+import type { ProduceOptions } from './commands/produce.js';
+import type { ConsumeOptions } from './commands/consume.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -33,28 +35,8 @@ export type Command =
   | { kind: 'topics-describe'; client: ClientOptions; name: string }
   | { kind: 'topics-delete'; client: ClientOptions; name: string }
   | { kind: 'topics-alter'; client: ClientOptions; name: string; partitions?: number; configs: Record<string, string>; deleteConfigs: string[] }
-  | {
-      kind: 'produce';
-      client: ClientOptions;
-      topic: string;
-      file?: string;
-      keySeparator?: string;
-      headers: Array<[string, string]>;
-      acks: Acks;
-      compression: Compression;
-      partition?: number;
-    }
-  | {
-      kind: 'consume';
-      client: ClientOptions;
-      topic: string;
-      start: StartPosition;
-      partition?: number;
-      maxMessages?: number;
-      timeoutMs?: number;
-      format: 'text' | 'json';
-      printKey: boolean;
-    };
+  | ({ kind: 'produce' } & ProduceOptions)
+  | ({ kind: 'consume' } & ConsumeOptions);
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 export const DEFAULT_PORT = 9092;
