@@ -1,4 +1,4 @@
-// ListOffsets (key 2), v0–9. Special timestamps: -1 latest, -2 earliest, -3 the offset of the
+// ListOffsets (key 2), v0–10 (v10 only adds a timeout, unused: no remote storage to wait for). Special timestamps: -1 latest, -2 earliest, -3 the offset of the
 // largest timestamp (v7+), -4 earliest local (v8+, the same as earliest here: no tiered storage),
 // -5 earliest pending upload (v9+, none here: answered with offset -1). Any other value finds the
 // first offset whose timestamp is >= it. v0 answers with a list of "old-style" offsets.
@@ -19,7 +19,7 @@ type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponseInput;
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
   apiKey: 2,
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   async handle(ctx, req) {
     const { broker, apiVersion } = ctx;
     const topics = [];
