@@ -12,8 +12,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import {
-  ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_HEADER_SIZE, LOG_OVERHEAD, RECORDS, attributesOf,
-  baseOffsetOf, baseTimestampOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
+  BATCH_HEADER_SIZE, LOG_OVERHEAD, baseOffsetOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
 } from '../../protocol/record-batch-header.js';
 import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
 import type { LogConfig } from './log-config.js';

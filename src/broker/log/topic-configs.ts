@@ -269,7 +269,7 @@ export function toLogConfig(topicOverrides: Record<string, string>, brokerDefaul
 }
 
 /** String form of a LogConfig value, as DescribeConfigs shows it. */
-function logValueToString(key: keyof LogConfig, value: LogConfig[keyof LogConfig]): string {
+function logValueToString(value: LogConfig[keyof LogConfig]): string {
   if (typeof value === 'number' && value >= NEVER) return LONG_MAX;
   return String(value);
 }
@@ -294,7 +294,7 @@ export function describeTopicConfigs(topicOverrides: Record<string, string>, bro
     let configSource: number = CONFIG_SOURCE.DEFAULT_CONFIG;
     const brokerValue = d.logConfigKey !== undefined ? brokerDefaults[d.logConfigKey] : undefined;
     if (brokerValue !== undefined && d.brokerSynonym) {
-      value = logValueToString(d.logConfigKey!, brokerValue);
+      value = logValueToString(brokerValue);
       configSource = CONFIG_SOURCE.STATIC_BROKER_CONFIG;
     }
     if (topicOverrides[d.name] !== undefined) {
@@ -303,7 +303,7 @@ export function describeTopicConfigs(topicOverrides: Record<string, string>, bro
       synonyms.push({ name: d.name, value, source: CONFIG_SOURCE.TOPIC_CONFIG });
     }
     if (brokerValue !== undefined && d.brokerSynonym) {
-      synonyms.push({ name: d.brokerSynonym, value: logValueToString(d.logConfigKey!, brokerValue), source: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
+      synonyms.push({ name: d.brokerSynonym, value: logValueToString(brokerValue), source: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
     }
     if (d.brokerSynonym) synonyms.push({ name: d.brokerSynonym, value: d.defaultValue, source: CONFIG_SOURCE.DEFAULT_CONFIG });
     return {
