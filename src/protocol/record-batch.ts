@@ -350,13 +350,69 @@ function put(buf: Buffer, pos: number, v: Buffer | string, len: number): number 
  * The first record's timestamp is the base timestamp (as the Java client does).
  */
 export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOptions = {}): Buffer {
+  return encodeWithLayout(records, opts, null);
+}
+
+/** What a re-encoded batch keeps from its original instead of deriving it from the records. */
+interface ExactLayout {
+  /** Per record: offset - baseOffset. */
+  offsetDeltas: readonly number[];
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  /** Attribute bits beyond codec/transactional/control (timestamp type, delete horizon). */
+  extraAttributes: number;
+  /** Fixed maxTimestamp (LogAppendTime batches), or null to derive it from the records. */
+  maxTimestamp: number | null;
+}
+
+export interface RebuildBatchOptions {
+  /**
+   * Kafka 3.x delete horizon (KIP-534): when set, it is stored as the batch's baseTimestamp with
+   * attribute bit 6, and record timestamps stay exact through their (possibly negative) deltas.
+   */
+  deleteHorizonMs?: number;
+}
+
+/**
+ * Re-encodes a decoded batch keeping only `records` (a non-empty, ordered subset of batch.records) at
+ * their original offsets. As Kafka's cleaner does, baseOffset and lastOffsetDelta stay those of the
+ * original batch even when its first or last records are gone (a producer's last sequence must
+ * survive compaction), and so do the codec, producer fields, leader epoch and flags.
+ */
+export function rebuildBatch(batch: DecodedBatch, records: readonly DecodedRecord[], opts: RebuildBatchOptions = {}): Buffer {
+  if (records.length === 0) throw new RecordBatchEncodeError('a rebuilt batch needs at least one record');
+  const horizon = opts.deleteHorizonMs ?? (batch.attributes & H.ATTR_DELETE_HORIZON ? batch.baseTimestamp : undefined);
+  const inputs: RecordInput[] = records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }));
+  return encodeWithLayout(
+    inputs,
+    {
+      compression: batch.compression,
+      baseOffset: batch.baseOffset,
+      partitionLeaderEpoch: batch.partitionLeaderEpoch,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      isTransactional: batch.isTransactional,
+      isControl: batch.isControl,
+    },
+    {
+      offsetDeltas: records.map((r) => r.offset - batch.baseOffset),
+      lastOffsetDelta: batch.lastOffsetDelta,
+      baseTimestamp: horizon ?? records[0]!.timestamp,
+      extraAttributes: (batch.isLogAppendTime ? H.ATTR_TIMESTAMP_TYPE_LOG_APPEND : 0) | (horizon !== undefined ? H.ATTR_DELETE_HORIZON : 0),
+      maxTimestamp: batch.isLogAppendTime ? batch.maxTimestamp : null,
+    },
+  );
+}
+
+function encodeWithLayout(records: readonly RecordInput[], opts: EncodeBatchOptions, exact: ExactLayout | null): Buffer {
   const n = records.length;
   if (n === 0) throw new RecordBatchEncodeError('a record batch needs at least one record');
   const codec = opts.compression ?? 0;
   if (!isCompressionCodec(codec)) throw new RecordBatchEncodeError(`unknown compression codec ${codec}`);
   const defaultTimestamp = opts.timestamp ?? Date.now();
-  const baseTimestamp = records[0]!.timestamp ?? defaultTimestamp;
-  let maxTimestamp = baseTimestamp;
+  const baseTimestamp = exact ? exact.baseTimestamp : (records[0]!.timestamp ?? defaultTimestamp);
+  let maxTimestamp = exact ? -1 : baseTimestamp;
 
   if (scratch.length < 3 * n) scratch = new Int32Array(3 * n + 1024);
   const s = scratch;
@@ -367,7 +423,7 @@ export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOp
     if (ts > maxTimestamp) maxTimestamp = ts;
     const keyLen = byteLen(r.key);
     const valueLen = byteLen(r.value);
-    let body = 1 + varintSize(ts - baseTimestamp) + varintSize(i) + varintSize(keyLen) + (keyLen > 0 ? keyLen : 0);
+    let body = 1 + varintSize(ts - baseTimestamp) + varintSize(exact ? exact.offsetDeltas[i]! : i) + varintSize(keyLen) + (keyLen > 0 ? keyLen : 0);
     body += varintSize(valueLen) + (valueLen > 0 ? valueLen : 0);
     const headers = r.headers;
     if (headers === undefined || headers.length === 0) body += 1;
@@ -394,7 +450,7 @@ export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOp
     pos = writeVarint(out, pos, s[3 * i + 2]!);
     out[pos++] = 0;
     pos = writeVarint(out, pos, (r.timestamp ?? defaultTimestamp) - baseTimestamp);
-    pos = writeVarint(out, pos, i);
+    pos = writeVarint(out, pos, exact ? exact.offsetDeltas[i]! : i);
     pos = writeVarint(out, pos, keyLen);
     if (keyLen > 0) pos = put(out, pos, r.key!, keyLen);
     pos = writeVarint(out, pos, valueLen);
@@ -420,7 +476,8 @@ export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOp
     batch = Buffer.allocUnsafe(H.BATCH_HEADER_SIZE + compressed.length);
     compressed.copy(batch, H.RECORDS);
   }
-  let attributes = codec;
+  let attributes = codec | (exact ? exact.extraAttributes : 0);
+  if (exact?.maxTimestamp != null) maxTimestamp = exact.maxTimestamp;
   if (opts.isTransactional) attributes |= H.ATTR_TRANSACTIONAL;
   if (opts.isControl) attributes |= H.ATTR_CONTROL;
   H.writeInt64(batch, H.BASE_OFFSET, opts.baseOffset ?? 0);
@@ -428,7 +485,7 @@ export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOp
   batch.writeInt32BE(opts.partitionLeaderEpoch ?? -1, H.PARTITION_LEADER_EPOCH);
   batch.writeInt8(2, H.MAGIC);
   batch.writeInt16BE(attributes, H.ATTRIBUTES);
-  batch.writeInt32BE(n - 1, H.LAST_OFFSET_DELTA);
+  batch.writeInt32BE(exact ? exact.lastOffsetDelta : n - 1, H.LAST_OFFSET_DELTA);
   H.writeInt64(batch, H.BASE_TIMESTAMP, baseTimestamp);
   H.writeInt64(batch, H.MAX_TIMESTAMP, maxTimestamp);
   H.writeInt64(batch, H.PRODUCER_ID, opts.producerId ?? -1);

@@ -24,6 +24,14 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** cleanup.policy: 'delete', 'compact' or 'compact,delete'. */
   cleanupPolicy: string;
+  /** delete.retention.ms: how long a cleaned tombstone stays readable (its delete horizon). */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: dirty bytes / cleanable bytes at which a compacted log is cleaned. */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: segments whose newest record is younger than this are not cleaned. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty segment older than this is cleaned whatever the dirty ratio. */
+  maxCompactionLagMs: number;
 }
 
 /** Kafka's "never": Long.MAX_VALUE does not fit a JS number, and nothing distinguishes the two in practice. */
@@ -42,7 +50,16 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   messageTimestampType: 'CreateTime',
   maxMessageBytes: 1048588,
   cleanupPolicy: 'delete',
+  deleteRetentionMs: 86400000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: NEVER,
 }) as LogConfig;
+
+/** Whether a cleanup.policy value includes the given policy ('compact' or 'delete'). */
+export function hasPolicy(cleanupPolicy: string, policy: 'compact' | 'delete'): boolean {
+  return cleanupPolicy.split(',').some((p) => p.trim() === policy);
+}
 
 export function resolveLogConfig(partial: Partial<LogConfig> = {}): LogConfig {
   const out: LogConfig = { ...DEFAULT_LOG_CONFIG };

@@ -8,10 +8,21 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './fs-util.js';
-import type { LogConfig } from './log-config.js';
+import { hasPolicy, type LogConfig } from './log-config.js';
+import type { CleanerStep } from './log-cleaner.js';
 import { LogError } from './log-error.js';
-import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
-import { toLogConfig, validateTopicConfigs } from './topic-configs.js';
+import { PartitionLog, type CompactionResult, type PartitionLogOptions } from './partition-log.js';
+import {
+  DEFAULT_CLEANER_SETTINGS, toLogConfig, validateTopicConfigs, type BrokerLogDefaults, type CleanerSettings,
+} from './topic-configs.js';
+
+export interface LogManagerOptions extends PartitionLogOptions {
+  retentionCheckIntervalMs?: number;
+  /** Overrides the cleaner settings that come with the broker defaults (log.cleaner.*). */
+  cleaner?: Partial<CleanerSettings>;
+  /** Where the cleaner reports what it did (one line per cleaned partition). */
+  log?: (line: string) => void;
+}
 
 export interface TopicInfo {
   name: string;
@@ -52,16 +63,32 @@ export class LogManager {
   private readonly busy = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private cleanerTimer: NodeJS.Timeout | null = null;
+  private cleanerRun: Promise<unknown> = Promise.resolve();
+  readonly cleaner: CleanerSettings;
+  private readonly options: LogManagerOptions;
 
   private constructor(
     readonly dataDir: string,
-    private readonly brokerDefaults: Partial<LogConfig>,
-    private readonly options: PartitionLogOptions & { retentionCheckIntervalMs?: number },
-  ) {}
+    private readonly brokerDefaults: BrokerLogDefaults,
+    options: LogManagerOptions,
+  ) {
+    this.cleaner = { ...DEFAULT_CLEANER_SETTINGS, ...brokerDefaults.cleaner, ...options.cleaner };
+    const crashAt = this.cleaner.crashAt;
+    this.options = crashAt && !options.cleanerHook
+      ? {
+        ...options,
+        // The test knob: die at this step as a power cut would, leaving the files exactly as they are.
+        cleanerHook: (step: CleanerStep) => {
+          if (step === crashAt) process.kill(process.pid, 'SIGKILL');
+        },
+      }
+      : options;
+  }
 
   static async open(
-    dataDir: string, brokerDefaults: Partial<LogConfig> = {},
-    options: PartitionLogOptions & { retentionCheckIntervalMs?: number } = {},
+    dataDir: string, brokerDefaults: BrokerLogDefaults = {},
+    options: LogManagerOptions = {},
   ): Promise<LogManager> {
     const m = new LogManager(dataDir, brokerDefaults, options);
     await m.load();
@@ -230,8 +257,45 @@ export class LogManager {
     return deleted;
   }
 
+  /**
+   * One cleaner pass: every partition of a compacted topic that is eligible (dirty ratio, max lag, due
+   * tombstones) is cleaned, one at a time. Returns what was cleaned. Passes never overlap.
+   */
+  runCleanerOnce(now?: number): Promise<{ topic: string; partition: number; result: CompactionResult }[]> {
+    const run = this.cleanerRun.then(async () => {
+      const done: { topic: string; partition: number; result: CompactionResult }[] = [];
+      for (const t of [...this.topicMap.values()]) {
+        if (!hasPolicy(toLogConfig(t.configs, this.brokerDefaults).cleanupPolicy, 'compact')) continue;
+        for (const [partition, p] of t.partitions.entries()) {
+          if (this.closed) return done;
+          const result = await p.compact(now);
+          if (!result) continue;
+          done.push({ topic: t.name, partition, result });
+          this.options.log?.(
+            `cleaned ${t.name}-${partition}: offsets [${result.firstDirty}, ${result.endOffset}) dirty, ${result.segmentsBefore} -> ` +
+            `${result.segmentsAfter} segment(s), ${result.bytesBefore} -> ${result.bytesAfter} bytes, ${result.recordsRemoved} record(s) removed`,
+          );
+        }
+      }
+      return done;
+    });
+    this.cleanerRun = run.catch(() => {});
+    return run;
+  }
+
+  private scheduleCleaner(): void {
+    if (this.closed || !this.cleaner.enable) return;
+    this.cleanerTimer = setTimeout(() => {
+      this.runCleanerOnce()
+        .catch((err: unknown) => this.options.log?.(`log cleaner failed: ${(err as Error).message}`))
+        .finally(() => this.scheduleCleaner());
+    }, this.cleaner.backoffMs);
+    this.cleanerTimer.unref();
+  }
+
   start(): void {
     if (this.timers.length) return;
+    this.scheduleCleaner();
     const every = this.options.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS;
     let retentionRunning = false;
     this.timers.push(
@@ -254,6 +318,9 @@ export class LogManager {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (this.cleanerTimer) clearTimeout(this.cleanerTimer);
+    // A pass in progress finishes its current partition before the logs close under it.
+    await this.cleanerRun;
     await Promise.all(this.topics().flatMap((t) => t.partitions.map((p) => p.close())));
   }
 }

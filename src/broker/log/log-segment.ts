@@ -88,6 +88,8 @@ export class LogSegment {
   /** Opens the file for reading (inactive segments are opened lazily). */
   openFd(): Promise<number> {
     if (this.fd >= 0) return Promise.resolve(this.fd);
+    // Its path may by now name the cleaned segment that replaced it.
+    if (this.deleted) return Promise.reject(new Error(`segment ${this.logPath} was deleted`));
     this.opening ??= new Promise((resolve, reject) =>
       fs.open(this.logPath, 'r', (err, fd) => {
         if (err) return reject(err);

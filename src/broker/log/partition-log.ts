@@ -15,7 +15,9 @@ import {
   BATCH_HEADER_SIZE, LOG_OVERHEAD, baseOffsetOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
 } from '../../protocol/record-batch-header.js';
 import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
-import type { LogConfig } from './log-config.js';
+import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { hasPolicy, NEVER, type LogConfig } from './log-config.js';
+import { buildOffsetMap, cleanGroup, completeInterruptedSwaps, type CleanerHook } from './log-cleaner.js';
 import { LogError } from './log-error.js';
 import { decodeRecords } from '../../protocol/record-batch.js';
 import { LogSegment, scanBatches, segmentName } from './log-segment.js';
@@ -25,6 +27,36 @@ export interface PartitionLogOptions {
   clock?: () => number;
   /** Replaces fdatasync of segment files: tests count and delay syncs through it. */
   fsync?: (fd: number) => Promise<void>;
+  /** Called between the steps of a cleaner swap; tests throw there to simulate a crash. */
+  cleanerHook?: CleanerHook;
+}
+
+/** Where a compacted log stands, as the cleaner measures it (Kafka's LogToClean). */
+export interface CleanableInfo {
+  /** Offsets below this are clean. */
+  firstDirty: number;
+  /** Cleaning stops here: the active segment, or the first segment younger than min.compaction.lag.ms. */
+  firstUncleanable: number;
+  cleanBytes: number;
+  dirtyBytes: number;
+  /** dirtyBytes / (cleanBytes + dirtyBytes). */
+  dirtyRatio: number;
+  /** max.compaction.lag.ms has passed for the oldest dirty segment. */
+  compactionLagExceeded: boolean;
+  /** Cleaned tombstones have reached their delete horizon: a pass would remove them. */
+  deleteHorizonDue: boolean;
+  /** Whether the cleaner would clean this log now. */
+  eligible: boolean;
+}
+
+export interface CompactionResult {
+  firstDirty: number;
+  endOffset: number;
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
 }
 
 export interface AppendResult {
@@ -99,10 +131,16 @@ export class PartitionLog {
   private finalizing: Promise<void> = Promise.resolve();
   private failure: LogError | null = null;
   private closed = false;
+  /** Cleaner checkpoint: offsets below are clean. */
+  private cleanerOffset = 0;
+  /** Largest delete horizon among cleaned tombstones (-1: none); a pass after it removes them all. */
+  private latestDeleteHorizon = -1;
+  /** Serializes whatever changes the segment list other than appends: retention, DeleteRecords, cleaning. */
+  private maintenance: Promise<unknown> = Promise.resolve();
   private readonly clock: () => number;
   private readonly fsyncFn: (fd: number) => Promise<void>;
 
-  private constructor(readonly dir: string, private config: LogConfig, options: PartitionLogOptions) {
+  private constructor(readonly dir: string, private config: LogConfig, private readonly options: PartitionLogOptions) {
     this.clock = options.clock ?? Date.now;
     this.fsyncFn = options.fsync ?? fdatasync;
     this.lastFlushMs = this.clock();
@@ -146,7 +184,8 @@ export class PartitionLog {
 
   private async load(): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
-    const names = await fs.promises.readdir(this.dir);
+    let names = await fs.promises.readdir(this.dir);
+    if (await completeInterruptedSwaps(this.dir, names)) names = await fs.promises.readdir(this.dir);
     const present = new Set(names);
     const bases: number[] = [];
     const leftovers: Promise<void>[] = [];
@@ -200,8 +239,16 @@ export class PartitionLog {
     );
     this.nextOffset = a.nextOffset;
     this.committedOffset = this.syncedOffset = this.nextOffset;
-    this.startOffset = this.segments[0]!.baseOffset;
     this.totalSize = this.segments.reduce((n, s) => n + s.size, 0);
+    const [lso, cleaner] = await Promise.all([
+      readCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT), readCheckpoint(this.dir, CLEANER_OFFSET_CHECKPOINT),
+    ]);
+    // A checkpoint beyond the log end (data lost with the page cache) is clamped, as Kafka does.
+    this.startOffset = Math.min(Math.max(this.segments[0]!.baseOffset, lso?.['logStartOffset'] ?? 0), this.nextOffset);
+    this.cleanerOffset = Math.min(cleaner?.['cleanerOffset'] ?? 0, this.nextOffset);
+    this.latestDeleteHorizon = cleaner?.['latestDeleteHorizon'] ?? -1;
+    // DeleteRecords persists the start before deleting segments: finish that after a crash in between.
+    await this.deleteSegmentsBelowStart();
   }
 
   private async loadActiveClean(seg: LogSegment, marker: CleanShutdownState): Promise<boolean> {
@@ -521,13 +568,30 @@ export class PartitionLog {
     const hw = this.committedOffset;
     const empty = (): ReadResult => ({ records: Buffer.alloc(0), logStartOffset: this.startOffset, logEndOffset: hw });
     if (fetchOffset >= hw) return empty();
-    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+    let i = this.segmentIndexFor(fetchOffset);
+    let restarts = 0;
+    while (i < this.segments.length) {
       const seg = this.segments[i]!;
-      if (seg.deleted) continue;
-      await seg.ensureIndexes(this.limitOffsetOf(i), this.config.indexIntervalBytes);
-      const records = await this.readSegment(seg, fetchOffset, maxBytes, minOneBatch);
+      let records: Buffer | null = null;
+      try {
+        if (!seg.deleted) {
+          await seg.ensureIndexes(this.limitOffsetOf(i), this.config.indexIntervalBytes);
+          records = await this.readSegment(seg, fetchOffset, maxBytes, minOneBatch);
+        }
+      } catch (err) {
+        if (!seg.deleted) throw err;
+      }
+      if (this.segments[i] !== seg) {
+        // Retention, DeleteRecords or the cleaner replaced segments while this read waited. Bytes read from
+        // a replaced segment are still a valid answer (as in Kafka, a fetch may see a log before cleaning).
+        if (fetchOffset < this.startOffset) throw this.outOfRange(fetchOffset);
+        if (records) return { records, logStartOffset: this.startOffset, logEndOffset: hw };
+        if (++restarts > 8) return empty();
+        i = this.segmentIndexFor(fetchOffset);
+        continue;
+      }
       if (records) return { records, logStartOffset: this.startOffset, logEndOffset: hw };
-      if (seg.deleted && fetchOffset < this.startOffset) throw this.outOfRange(fetchOffset);
+      i++;
     }
     return empty();
   }
@@ -653,13 +717,28 @@ export class PartitionLog {
     this.config = config;
   }
 
-  async enforceRetention(now: number = this.clock()): Promise<number> {
+  /** Runs fn after every earlier maintenance task (retention, DeleteRecords, cleaning) has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(fn, fn);
+    this.maintenance = run.catch(() => {});
+    return run;
+  }
+
+  /** Rolls an active segment older than segment.ms (by wall clock: no message time is at hand here). */
+  private rollByAge(now: number): void {
+    const active = this.active;
+    if (active.size > 0 && now - active.createdMs > this.config.segmentMs) this.roll();
+  }
+
+  enforceRetention(now: number = this.clock()): Promise<number> {
+    return this.exclusive(() => this.enforceRetentionNow(now));
+  }
+
+  private async enforceRetentionNow(now: number): Promise<number> {
     if (this.closed || this.failure) return 0;
     const c = this.config;
-    const active = this.active;
-    // No message time is at hand here: the segment's wall-clock age decides.
-    if (active.size > 0 && now - active.createdMs > c.segmentMs) this.roll();
-    if (!c.cleanupPolicy.split(',').map((p) => p.trim()).includes('delete')) return 0;
+    this.rollByAge(now);
+    if (!hasPolicy(c.cleanupPolicy, 'delete')) return 0;
 
     let deletable = 0;
     let sizeOver = c.retentionBytes >= 0 ? this.totalSize - c.retentionBytes : -1;
@@ -688,6 +767,149 @@ export class PartitionLog {
     return victims.length;
   }
 
+  // ------------------------------------------------------------------------------------- DeleteRecords
+
+  /**
+   * Moves the log start offset to beforeOffset (-1: the high watermark), as DeleteRecords does: the new
+   * start is made durable first, then whole segments below it are deleted. Reads below it answer
+   * OFFSET_OUT_OF_RANGE. Returns the new log start offset (the low watermark).
+   */
+  deleteRecords(beforeOffset: number): Promise<number> {
+    return this.exclusive(async () => {
+      if (this.failure) throw this.failure;
+      if (this.closed) throw new LogError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`);
+      const hw = this.committedOffset;
+      const target = beforeOffset === -1 ? hw : beforeOffset;
+      if (!Number.isSafeInteger(target) || target < 0 || target > hw) {
+        throw new LogError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${beforeOffset}: outside [${this.startOffset}, ${hw}] of ${this.dir}`);
+      }
+      if (target <= this.startOffset) return this.startOffset;
+      await writeCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT, { logStartOffset: target });
+      this.startOffset = target;
+      await this.deleteSegmentsBelowStart();
+      return this.startOffset;
+    });
+  }
+
+  /** Deletes the inactive segments wholly below the log start offset. */
+  private async deleteSegmentsBelowStart(): Promise<void> {
+    let n = 0;
+    while (n < this.segments.length - 1 && this.limitOffsetOf(n) <= this.startOffset) n++;
+    if (n === 0) return;
+    const victims = this.segments.splice(0, n);
+    for (const seg of victims) {
+      this.totalSize -= seg.size;
+      await this.removeSegmentFiles(seg);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ compaction
+
+  /** The cleaner's view of this log now; null when it has nothing it could clean. */
+  async cleanableInfo(now: number = this.clock()): Promise<CleanableInfo | null> {
+    const c = this.config;
+    if (!hasPolicy(c.cleanupPolicy, 'compact') || this.segments.length < 2) return null;
+    const firstDirty = Math.max(this.cleanerOffset, this.startOffset);
+    let firstUncleanable = this.active.baseOffset;
+    let cleanBytes = 0;
+    let dirtyBytes = 0;
+    let firstDirtySegment: LogSegment | null = null;
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const seg = this.segments[i]!;
+      if (this.limitOffsetOf(i) <= firstDirty) {
+        cleanBytes += seg.size;
+        continue;
+      }
+      await seg.ensureIndexes(this.limitOffsetOf(i), c.indexIntervalBytes);
+      // KIP-58: a segment holding records younger than min.compaction.lag.ms, and all after it, wait.
+      const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdMs;
+      if (c.minCompactionLagMs > 0 && largest > now - c.minCompactionLagMs) {
+        firstUncleanable = seg.baseOffset;
+        break;
+      }
+      firstDirtySegment ??= seg;
+      dirtyBytes += seg.size;
+    }
+    const total = cleanBytes + dirtyBytes;
+    const dirtyRatio = total === 0 ? 0 : dirtyBytes / total;
+    let compactionLagExceeded = false;
+    if (firstDirtySegment && c.maxCompactionLagMs < NEVER) {
+      // KIP-354 measures from the first batch's timestamp of the oldest dirty segment.
+      const first = await this.firstBatchTimestampOf(firstDirtySegment);
+      compactionLagExceeded = now - (first >= 0 ? first : firstDirtySegment.createdMs) > c.maxCompactionLagMs;
+    }
+    const deleteHorizonDue = this.latestDeleteHorizon >= 0 && this.latestDeleteHorizon <= now;
+    const eligible = (dirtyBytes > 0 && (dirtyRatio >= c.minCleanableDirtyRatio || compactionLagExceeded)) || deleteHorizonDue;
+    return { firstDirty, firstUncleanable, cleanBytes, dirtyBytes, dirtyRatio, compactionLagExceeded, deleteHorizonDue, eligible };
+  }
+
+  private async firstBatchTimestampOf(seg: LogSegment): Promise<number> {
+    if (seg.size < BATCH_HEADER_SIZE) return -1;
+    const fd = await seg.openFd();
+    seg.io++;
+    try {
+      return maxTimestampOf(await pread(fd, BATCH_HEADER_SIZE, 0), 0);
+    } finally {
+      seg.io--;
+      this.maybeCloseDeleted(seg);
+    }
+  }
+
+  /**
+   * One cleaner pass (see log-cleaner.ts) when the log is eligible, or always with force. Also rolls an
+   * active segment older than segment.ms first, so that a quiet compacted log is eventually cleaned whole.
+   * Returns null when nothing was cleaned.
+   */
+  compact(now: number = this.clock(), opts: { force?: boolean } = {}): Promise<CompactionResult | null> {
+    return this.exclusive(async () => {
+      if (this.closed || this.failure || !hasPolicy(this.config.cleanupPolicy, 'compact')) return null;
+      this.rollByAge(now);
+      // Rolled segments become cleanable once their data is written and fsynced.
+      await this.finalizing;
+      const info = await this.cleanableInfo(now);
+      if (!info || !(info.eligible || opts.force)) return null;
+      const c = this.config;
+      const endOffset = info.firstUncleanable;
+      let n = 0;
+      while (n < this.segments.length - 1 && this.limitOffsetOf(n) <= endOffset) n++;
+      if (n === 0) return null;
+      const targets = this.segments.slice(0, n);
+      const map = await buildOffsetMap(targets, info.firstDirty, endOffset);
+      const result: CompactionResult = {
+        firstDirty: info.firstDirty, endOffset, segmentsBefore: n, segmentsAfter: 0,
+        bytesBefore: targets.reduce((t, s) => t + s.size, 0), bytesAfter: 0, recordsRemoved: 0,
+      };
+      let latestDeleteHorizon = -1;
+      for (const group of groupSegments(targets, c.segmentBytes, (s) => this.limitOffsetOf(this.segments.indexOf(s)))) {
+        const cleaned = await cleanGroup(group, {
+          dir: this.dir, map, now, deleteRetentionMs: c.deleteRetentionMs, indexIntervalBytes: c.indexIntervalBytes,
+          ...(this.options.cleanerHook ? { hook: this.options.cleanerHook } : {}),
+        });
+        result.recordsRemoved += cleaned.recordsRemoved;
+        latestDeleteHorizon = Math.max(latestDeleteHorizon, cleaned.latestDeleteHorizon);
+        const seg = cleaned.segment;
+        if (!seg) {
+          result.segmentsAfter++;
+          result.bytesAfter += group[0]!.size;
+          continue;
+        }
+        this.segments.splice(this.segments.indexOf(group[0]!), group.length, seg);
+        for (const old of group) {
+          this.totalSize -= old.size;
+          old.deleted = true;
+          this.maybeCloseDeleted(old);
+        }
+        this.totalSize += seg.size;
+        result.segmentsAfter++;
+        result.bytesAfter += seg.size;
+      }
+      this.cleanerOffset = Math.max(this.cleanerOffset, endOffset);
+      this.latestDeleteHorizon = latestDeleteHorizon;
+      await writeCheckpoint(this.dir, CLEANER_OFFSET_CHECKPOINT, { cleanerOffset: this.cleanerOffset, latestDeleteHorizon });
+      return result;
+    });
+  }
+
   private async removeSegmentFiles(seg: LogSegment): Promise<void> {
     seg.deleted = true;
     await Promise.all([seg.logPath, seg.indexPath, seg.timeIndexPath].map((p) => fs.promises.rm(p, { force: true })));
@@ -706,6 +928,7 @@ export class PartitionLog {
     await this.flush().catch(() => {});
     this.closed = true;
     await this.finalizing;
+    await this.maintenance;
     if (!this.failure) {
       const a = this.active;
       // Neither the indexes nor the marker are fsynced: the log data is (flush above), and a marker lost to
@@ -760,4 +983,30 @@ function firstRecordAtOrAfter(batch: Buffer, ts: number): { offset: number; time
     return null;
   }
   return null;
+}
+
+const INT32_LIMIT = 2147483647;
+
+/**
+ * Runs of consecutive segments whose total size fits segment.bytes and whose offsets fit a 32-bit relative
+ * offset, as Kafka's groupSegmentsBySize: several small cleaned segments become one.
+ */
+function groupSegments(segs: readonly LogSegment[], maxBytes: number, limitOf: (s: LogSegment) => number): LogSegment[][] {
+  const groups: LogSegment[][] = [];
+  let i = 0;
+  while (i < segs.length) {
+    const group = [segs[i]!];
+    let bytes = segs[i]!.size;
+    while (
+      i + group.length < segs.length &&
+      bytes + segs[i + group.length]!.size <= maxBytes &&
+      limitOf(segs[i + group.length]!) - 1 - group[0]!.baseOffset <= INT32_LIMIT
+    ) {
+      bytes += segs[i + group.length]!.size;
+      group.push(segs[i + group.length]!);
+    }
+    groups.push(group);
+    i += group.length;
+  }
+  return groups;
 }

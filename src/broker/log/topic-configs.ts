@@ -50,7 +50,7 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     documentation: 'Level used when the broker compresses with lz4.' }),
   def({ name: 'compression.zstd.level', type: 'int', defaultValue: '3', brokerSynonym: 'compression.zstd.level', min: -131072, max: 22,
     documentation: 'Level used when the broker compresses with zstd.' }),
-  def({ name: 'delete.retention.ms', type: 'long', defaultValue: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0,
+  def({ name: 'delete.retention.ms', type: 'long', defaultValue: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0, logConfigKey: 'deleteRetentionMs',
     documentation: 'How long tombstones stay in a compacted topic, so that consumers reading from the start see deletions.' }),
   def({ name: 'file.delete.delay.ms', type: 'long', defaultValue: '60000', brokerSynonym: 'log.segment.delete.delay.ms', min: 0, logConfigKey: 'fileDeleteDelayMs',
     documentation: 'Grace period before a deleted segment\'s files are removed from disk.' }),
@@ -68,7 +68,7 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     documentation: 'With tiered storage, the size kept on local disk (-2: same as retention.bytes).' }),
   def({ name: 'local.retention.ms', type: 'long', defaultValue: '-2', brokerSynonym: 'log.local.retention.ms', min: -2,
     documentation: 'With tiered storage, how long data stays on local disk (-2: same as retention.ms).' }),
-  def({ name: 'max.compaction.lag.ms', type: 'long', defaultValue: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', min: 1,
+  def({ name: 'max.compaction.lag.ms', type: 'long', defaultValue: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', min: 1, logConfigKey: 'maxCompactionLagMs',
     documentation: 'Longest time a record may stay uncompacted in a compacted topic.' }),
   def({ name: 'max.message.bytes', type: 'int', defaultValue: '1048588', brokerSynonym: 'message.max.bytes', min: 0, logConfigKey: 'maxMessageBytes',
     documentation: 'Largest record batch (after compression) the topic accepts.' }),
@@ -84,9 +84,9 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     documentation: 'Deprecated: largest allowed distance between a CreateTime timestamp and the broker clock.' }),
   def({ name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validValues: ['CreateTime', 'LogAppendTime'], logConfigKey: 'messageTimestampType',
     documentation: 'Whether record timestamps are the producer\'s (CreateTime) or set by the broker on append (LogAppendTime).' }),
-  def({ name: 'min.cleanable.dirty.ratio', type: 'double', defaultValue: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0, max: 1,
+  def({ name: 'min.cleanable.dirty.ratio', type: 'double', defaultValue: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0, max: 1, logConfigKey: 'minCleanableDirtyRatio',
     documentation: 'Share of uncompacted log above which a compacted topic becomes eligible for cleaning.' }),
-  def({ name: 'min.compaction.lag.ms', type: 'long', defaultValue: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0,
+  def({ name: 'min.compaction.lag.ms', type: 'long', defaultValue: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0, logConfigKey: 'minCompactionLagMs',
     documentation: 'Shortest time a record stays uncompacted in a compacted topic.' }),
   def({ name: 'min.insync.replicas', type: 'int', defaultValue: '1', brokerSynonym: 'min.insync.replicas', min: 1,
     documentation: 'Replicas that must acknowledge an acks=all write; a single node always has one.' }),
@@ -167,10 +167,11 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   b('log.message.downconversion.enable', 'boolean', 'true', 'Default of the topic message.downconversion.enable.'),
   b('log.preallocate', 'boolean', 'false', 'Default of the topic preallocate.'),
   b('log.cleaner.enable', 'boolean', 'true', 'Whether the log cleaner (compaction) runs.'),
-  b('log.cleaner.delete.retention.ms', 'long', '86400000', 'Default of the topic delete.retention.ms.'),
-  b('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Default of the topic min.cleanable.dirty.ratio.'),
-  b('log.cleaner.min.compaction.lag.ms', 'long', '0', 'Default of the topic min.compaction.lag.ms.'),
-  b('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Default of the topic max.compaction.lag.ms.'),
+  b('log.cleaner.backoff.ms', 'long', '15000', 'How long the log cleaner sleeps when no log needs cleaning.'),
+  b('log.cleaner.delete.retention.ms', 'long', '86400000', 'Default of the topic delete.retention.ms.', 'deleteRetentionMs'),
+  b('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Default of the topic min.cleanable.dirty.ratio.', 'minCleanableDirtyRatio'),
+  b('log.cleaner.min.compaction.lag.ms', 'long', '0', 'Default of the topic min.compaction.lag.ms.', 'minCompactionLagMs'),
+  b('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Default of the topic max.compaction.lag.ms.', 'maxCompactionLagMs'),
   b('log.local.retention.ms', 'long', '-2', 'Default of the topic local.retention.ms.'),
   b('log.local.retention.bytes', 'long', '-2', 'Default of the topic local.retention.bytes.'),
   b('min.insync.replicas', 'int', '1', 'Default of the topic min.insync.replicas.'),
@@ -259,7 +260,7 @@ function parseForLog(key: keyof LogConfig, value: string): LogConfig[keyof LogCo
 export function toLogConfig(topicOverrides: Record<string, string>, brokerDefaults: Partial<LogConfig> = {}): LogConfig {
   const out: LogConfig = { ...DEFAULT_LOG_CONFIG };
   for (const [k, v] of Object.entries(brokerDefaults) as [keyof LogConfig, LogConfig[keyof LogConfig] | undefined][]) {
-    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+    if (v !== undefined && k in DEFAULT_LOG_CONFIG) (out as unknown as Record<string, unknown>)[k] = v;
   }
   for (const [name, value] of Object.entries(topicOverrides)) {
     const key = TOPIC_CONFIGS_BY_NAME.get(name)?.logConfigKey;
@@ -332,8 +333,8 @@ export function describeBrokerConfigs(values: Record<string, string | null>): De
  * The topic defaults a broker's server.properties sets (log.retention.ms, log.segment.bytes, …),
  * with Kafka's precedence among the hour/minute/ms forms. Invalid values are reported, not ignored.
  */
-export function brokerLogDefaults(raw: Record<string, string>): { defaults: Partial<LogConfig>; errors: string[] } {
-  const defaults: Partial<LogConfig> = {};
+export function brokerLogDefaults(raw: Record<string, string>): { defaults: BrokerLogDefaults; errors: string[] } {
+  const defaults: BrokerLogDefaults = {};
   const errors: string[] = [];
   const num = (key: string): number | undefined => {
     const text = raw[key];
@@ -363,5 +364,49 @@ export function brokerLogDefaults(raw: Record<string, string>): { defaults: Part
     if (problem) errors.push(`${d.name}: ${problem}`);
     else (defaults as Record<string, unknown>)[d.logConfigKey] = parseForLog(d.logConfigKey, raw[d.name]!);
   }
+  const cleaner = cleanerSettings(raw, errors);
+  if (cleaner) defaults.cleaner = cleaner;
   return { defaults, errors };
+}
+
+/** Broker-wide settings of the log cleaner (not topic defaults, but read from the same server.properties). */
+export interface CleanerSettings {
+  /** log.cleaner.enable */
+  enable: boolean;
+  /** log.cleaner.backoff.ms: pause between cleaner passes. */
+  backoffMs: number;
+  /**
+   * kappa.test.cleaner.crash.at (tests only): the cleaner step at which the process kills itself with
+   * SIGKILL, to prove crash recovery of a half-done clean (see CleanerStep in log-cleaner.ts).
+   */
+  crashAt?: string;
+}
+
+export const DEFAULT_CLEANER_SETTINGS: CleanerSettings = Object.freeze({ enable: true, backoffMs: 15000 });
+
+/**
+ * The broker's log defaults travel to the LogManager as one object (server.ts hands it over as is), so
+ * the cleaner's broker-wide settings ride along under `cleaner`; toLogConfig ignores the field.
+ */
+export interface BrokerLogDefaults extends Partial<LogConfig> {
+  cleaner?: CleanerSettings;
+}
+
+function cleanerSettings(raw: Record<string, string>, errors: string[]): CleanerSettings | null {
+  const keys = ['log.cleaner.enable', 'log.cleaner.backoff.ms', 'kappa.test.cleaner.crash.at'];
+  if (!keys.some((k) => raw[k] !== undefined)) return null;
+  const out: CleanerSettings = { ...DEFAULT_CLEANER_SETTINGS };
+  const enable = raw['log.cleaner.enable']?.trim().toLowerCase();
+  if (enable !== undefined) {
+    if (enable !== 'true' && enable !== 'false') errors.push(`log.cleaner.enable must be true or false, got '${enable}'`);
+    else out.enable = enable === 'true';
+  }
+  const backoff = raw['log.cleaner.backoff.ms']?.trim();
+  if (backoff !== undefined) {
+    if (!INTEGER.test(backoff) || Number(backoff) < 0) errors.push(`log.cleaner.backoff.ms must be an integer >= 0, got '${backoff}'`);
+    else out.backoffMs = Number(backoff);
+  }
+  const crashAt = raw['kappa.test.cleaner.crash.at']?.trim();
+  if (crashAt) out.crashAt = crashAt;
+  return out;
 }
