@@ -9,6 +9,10 @@ import { AppendWaiters } from './append-waiters.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import type { ApiVersionsResponseInput } from '../protocol/generated/api-versions.js';
+import { GroupCoordinator } from './group/coordinator.js';
+import { OffsetsTopic } from './group/offsets-topic.js';
+import { parseGroupConfig } from './group/group-config.js';
+import { RealTimers } from './group/timers.js';
 
 export interface BrokerIdentity {
   clusterId: string;
@@ -22,13 +26,33 @@ export class Broker {
   private readonly connections = new Set<Connection>();
   private readonly logged = new Set<string>();
   private readonly creating = new Map<string, Promise<TopicInfo>>();
+  /** The consumer-group coordinator and its store, the internal topic __consumer_offsets. */
+  readonly groups: GroupCoordinator;
+  readonly offsetsTopic: OffsetsTopic;
+  private readonly groupTimers = new RealTimers();
 
   constructor(
     readonly config: BrokerConfig,
     readonly logs: LogManager,
     readonly identity: BrokerIdentity,
     readonly log: (line: string) => void,
-  ) {}
+  ) {
+    const groupConfig = parseGroupConfig(config.raw);
+    this.offsetsTopic = new OffsetsTopic(logs, groupConfig.offsetsTopicPartitions, log);
+    this.groups = new GroupCoordinator(this.offsetsTopic, this.groupTimers, groupConfig.coordinator, log);
+  }
+
+  /** Rebuilds groups and offsets from __consumer_offsets; requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. */
+  async loadGroups(): Promise<void> {
+    const started = Date.now();
+    await this.groups.load((visit) => this.offsetsTopic.readAll(visit));
+    if (this.logs.topic('__consumer_offsets')) this.log(`loaded consumer groups from __consumer_offsets in ${Date.now() - started} ms`);
+  }
+
+  stopGroups(): void {
+    this.groups.stop();
+    this.groupTimers.clearAll();
+  }
 
   get nodeId(): number {
     return this.config.nodeId;

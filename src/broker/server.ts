@@ -80,6 +80,8 @@ export class BrokerServer {
     identity.host = options.advertisedHost ?? listenHost;
     identity.port = port;
     logs.start();
+    // Loads in the background, as Kafka's coordinator does: group requests answer COORDINATOR_LOAD_IN_PROGRESS until done.
+    broker.loadGroups().catch((err: unknown) => log(`loading consumer groups failed: ${(err as Error).stack ?? String(err)}`));
     return new BrokerServer(server, broker, options.host, port);
   }
 
@@ -89,6 +91,7 @@ export class BrokerServer {
       this.server.close(() => resolve());
       this.broker.closeAllConnections();
     });
+    this.broker.stopGroups();
     await this.broker.logs.close();
   }
 }

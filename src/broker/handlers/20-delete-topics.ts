@@ -1,5 +1,6 @@
 // DeleteTopics (key 20), v0–6. v0–5 name topics in topicNames; v6 in topics, by name or by id.
 // Deleting removes the partitions' directories; fetches parked on them wake and find them gone.
+// Internal topics (__consumer_offsets) are refused with INVALID_REQUEST.
 import type { DeleteTopicsRequest, DeleteTopicsResponseInput, DeleteTopicsResponseDeletableTopicResultInput } from '../../protocol/generated/delete-topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiHandler } from './index.js';
@@ -21,6 +22,12 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
       if (!topic) {
         const errorCode = w.name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
         responses.push({ name: w.name, topicId: w.topicId, errorCode, errorMessage: apiVersion >= 5 ? 'This server does not host this topic.' : null });
+        continue;
+      }
+      if (topic.isInternal) {
+        // The coordinator writes to __consumer_offsets while it runs; deleting it would lose every
+        // group's offsets. Kafka's own tools refuse this too.
+        responses.push({ name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: apiVersion >= 5 ? `Topic ${topic.name} is an internal topic and cannot be deleted.` : null });
         continue;
       }
       try {

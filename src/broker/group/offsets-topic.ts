@@ -1,0 +1,75 @@
+// The internal compacted topic __consumer_offsets as the coordinator's GroupStore: records go to the
+// partition Kafka would pick for the group (abs(hashCode) % partitions), appended durably (a commit is
+// acknowledged only after fsync); at start-up every partition is read from its start to rebuild state.
+// Created on first use, as Kafka does, with offsets.topic.num.partitions partitions.
+import type { LogManager, TopicInfo } from '../log/log-manager.js';
+import { LogError } from '../log/log-error.js';
+import { decodeRecords, encodeBatch, iterateBatches } from '../../protocol/record-batch.js';
+import type { GroupStore, StoreRecord } from './coordinator.js';
+import { OFFSETS_TOPIC, partitionForGroup } from './offsets-records.js';
+
+const READ_CHUNK_BYTES = 1 << 20;
+
+export class OffsetsTopic implements GroupStore {
+  private creating: Promise<TopicInfo> | null = null;
+
+  constructor(
+    private readonly logs: LogManager,
+    private readonly partitionCount: number,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  /** The topic, created (compacted, internal) when missing. */
+  ensure(): Promise<TopicInfo> {
+    const existing = this.logs.topic(OFFSETS_TOPIC);
+    if (existing) return Promise.resolve(existing);
+    if (!this.creating) {
+      this.creating = this.logs.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' }).then(
+        (t) => {
+          this.log(`created ${OFFSETS_TOPIC} with ${this.partitionCount} partition(s)`);
+          return t;
+        },
+        (err: unknown) => {
+          // A concurrent creation (or an admin's) won: use it.
+          const t = this.logs.topic(OFFSETS_TOPIC);
+          if (t) return t;
+          throw err;
+        },
+      ).finally(() => (this.creating = null));
+    }
+    return this.creating;
+  }
+
+  async write(groupId: string, records: StoreRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const topic = await this.ensure();
+    // The topic's real partition count decides placement, so a changed setting cannot strand groups.
+    const partition = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
+    if (!partition) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `${OFFSETS_TOPIC} has no partition for group ${groupId}`);
+    const batch = encodeBatch(records.map((r) => ({ key: r.key, value: r.value })));
+    await partition.append(batch, { durable: true, recordCount: records.length });
+  }
+
+  /** Visits every record of every partition from the log start, in offset order per partition. */
+  async readAll(visit: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+    const topic = this.logs.topic(OFFSETS_TOPIC);
+    if (!topic) return;
+    for (const p of topic.partitions) {
+      let offset = p.logStartOffset;
+      const end = p.highWatermark;
+      while (offset < end) {
+        const { records } = await p.read(offset, READ_CHUNK_BYTES, true);
+        if (records.length === 0) break;
+        let next = offset;
+        for (const raw of iterateBatches(records)) {
+          const batch = decodeRecords(raw);
+          next = batch.baseOffset + batch.lastOffsetDelta + 1;
+          if (batch.isControl) continue;
+          for (const r of batch.records) if (r.offset >= offset) visit(r.key, r.value);
+        }
+        if (next <= offset) break;
+        offset = next;
+      }
+    }
+  }
+}
