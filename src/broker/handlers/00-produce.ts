@@ -10,6 +10,7 @@ import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProd
 import { validateBatches } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CompressionCodec } from '../../protocol/compression.js';
+import { checkCompactedTopicKeys } from '../log/compacted-topic.js';
 import type { ApiHandler } from './index.js';
 import { errorCodeOf, errorMessageOf } from './common.js';
 
@@ -66,6 +67,11 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
         if (validation.errorCode !== 0) {
           broker.logOnce(`produce-invalid:${validation.errorCode}`, `rejected produce to ${topicData.name}-${p.index} from ${ctx.connection.remote}: ${validation.errorMessage}`);
           results.push(failed(p.index, validation.errorCode, validation.errorMessage));
+          continue;
+        }
+        const keyProblem = checkCompactedTopicKeys(records, log.currentConfig, topicData.name, p.index);
+        if (keyProblem) {
+          results.push(failed(p.index, keyProblem.errorCode, keyProblem.errorMessage));
           continue;
         }
         let appended;
