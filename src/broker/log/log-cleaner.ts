@@ -219,6 +219,8 @@ export async function completeInterruptedSwaps(dir: string, names: readonly stri
       const { replaces } = JSON.parse(manifest.toString('utf8')) as { replaces: number[] };
       await completeSwap(dir, base, replaces);
     } else {
+      // Never committed: the index files may already be .swap (they are renamed before the log).
+      for (const suffix of ['.index.swap', '.timeindex.swap']) await fs.promises.rm(path(dir, base, suffix), { force: true });
       await fs.promises.rm(join(dir, name), { force: true });
     }
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ATTR_DELETE_HORIZON } from '../../../../src/protocol/record-batch-header.js';
@@ -212,6 +212,27 @@ test('a crash at every step of a clean leaves a readable log; the next clean com
     await reopened.compact(now + 60_001);
     assert.deepEqual(strip(await readAll(reopened)), strip(latestPerKey(written, false)), `step ${step}: final`);
   }
+});
+
+test('a crash inside the swap renames (index renamed, log not yet) rolls the clean back', async (t) => {
+  const dir = tempDir(t);
+  const crashing = await PartitionLog.open(dir, cfg(), {
+    cleanerHook: (s) => {
+      if (s === 'manifest') throw new Error('simulated crash');
+    },
+  });
+  const written = await writeUpdates(crashing);
+  const before = strip(await readAll(crashing));
+  await assert.rejects(crashing.compact(later()), /simulated crash/);
+  const base = segmentName(crashing.segmentBaseOffsets[0]!);
+  renameSync(join(dir, `${base}.index.cleaned`), join(dir, `${base}.index.swap`));
+
+  const reopened = await PartitionLog.open(dir, cfg());
+  defer(t, () => reopened.close());
+  assert.deepEqual(readdirSync(dir).filter((n) => /\.(cleaned|swap|cleaning)$/.test(n)), []);
+  assert.deepEqual(strip(await readAll(reopened)), before);
+  await reopened.compact(later());
+  assert.deepEqual(strip(await readAll(reopened)), strip(latestPerKey(written, true)));
 });
 
 test('checkCompactedTopicKeys refuses keyless records in compacted topics only', () => {
