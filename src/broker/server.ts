@@ -53,7 +53,7 @@ export class BrokerServer {
     await mkdir(options.dataDir, { recursive: true });
     const clusterId = await loadOrCreateClusterId(options.dataDir, config.nodeId);
     const started = Date.now();
-    const logs = await LogManager.open(options.dataDir, config.logDefaults);
+    const logs = await LogManager.open(options.dataDir, config.logDefaults, { log });
     const partitions = logs.topics().reduce((n, t) => n + t.partitions.length, 0);
     log(`opened ${logs.topics().length} topic(s), ${partitions} partition(s) in ${Date.now() - started} ms from ${options.dataDir}`);
 
