@@ -46,6 +46,7 @@ export class Broker {
   async loadGroups(): Promise<void> {
     const started = Date.now();
     await this.groups.load((visit) => this.offsetsTopic.readAll(visit));
+    this.groups.startExpiry();
     if (this.logs.topic('__consumer_offsets')) this.log(`loaded consumer groups from __consumer_offsets in ${Date.now() - started} ms`);
   }
 

@@ -14,7 +14,7 @@ import {
   decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, encodeGroupMetadataKey, encodeGroupMetadataValue,
   encodeOffsetCommitKey, encodeOffsetCommitValue, type GroupMetadataValue, type OffsetCommitValue,
 } from './offsets-records.js';
-import type { Timers } from './timers.js';
+import type { TimerHandle, Timers } from './timers.js';
 
 export interface StoreRecord {
   key: Buffer;
@@ -142,6 +142,7 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private loadingCount = 0;
   private stopped = false;
+  private expiryTimer: TimerHandle | null = null;
   readonly config: CoordinatorConfig;
 
   constructor(
@@ -813,6 +814,63 @@ export class GroupCoordinator {
     return 0;
   }
 
+  // ------------------------------------------------------------------------------ offsets retention
+
+  /**
+   * Kafka's offset expiry (KIP-211): an empty group's offsets go once it has been empty for
+   * offsets.retention.minutes; a consumer group's offsets of topics it no longer subscribes to go that
+   * long after their commit. An empty group left without offsets is removed (tombstoned). Returns the
+   * number of offsets expired.
+   */
+  async expireOffsets(now = this.timers.now()): Promise<number> {
+    if (this.isLoading) return 0;
+    const retention = this.config.offsetsRetentionMs;
+    let expired = 0;
+    for (const group of [...this.groups.values()]) {
+      let due: string[] = [];
+      if (group.is('Empty')) {
+        if (group.currentStateTimestamp + retention <= now) due = [...group.offsets.keys()];
+      } else if (group.is('Stable') && group.protocolType === 'consumer' && group.subscribedTopics) {
+        const subscribed = group.subscribedTopics;
+        due = [...group.offsets].filter(([, o]) => !subscribed.has(o.topic) && o.commitTimestamp + retention <= now).map(([k]) => k);
+      }
+      const records: StoreRecord[] = due.map((k) => {
+        const o = group.offsets.get(k)!;
+        return { key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: null };
+      });
+      const removeGroup = group.is('Empty') && group.offsets.size === due.length && group.currentStateTimestamp + retention <= now;
+      if (removeGroup) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+      if (records.length === 0) continue;
+      try {
+        await this.store.write(group.groupId, records);
+      } catch (err) {
+        this.log(`group ${group.groupId}: expiring offsets failed: ${(err as Error).message}`);
+        continue;
+      }
+      for (const k of due) group.offsets.delete(k);
+      expired += due.length;
+      if (removeGroup && group.is('Empty') && group.offsets.size === 0 && this.groups.get(group.groupId) === group) {
+        group.transition('Dead', now);
+        this.groups.delete(group.groupId);
+        this.discard(group);
+      }
+      if (due.length > 0) this.log(`group ${group.groupId}: expired ${due.length} offset(s)${removeGroup ? ', group removed' : ''}`);
+    }
+    return expired;
+  }
+
+  /** Runs expireOffsets every intervalMs (Kafka's offsets.retention.check.interval.ms, 10 minutes). */
+  startExpiry(intervalMs = 600_000): void {
+    const tick = (): void => {
+      this.expiryTimer = this.timers.setTimeout(() => {
+        this.expireOffsets().catch(() => {}).finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, intervalMs);
+    };
+    if (!this.expiryTimer && !this.stopped) tick();
+  }
+
   // ------------------------------------------------------------------------------------- persistence
 
   private storeGroup(group: Group, assignments: Map<string, Buffer>): Promise<void> {
@@ -912,6 +970,7 @@ export class GroupCoordinator {
   /** Stops every timer and answers parked requests, so a stopping broker leaves nothing behind. */
   stop(): void {
     this.stopped = true;
+    this.timers.clearTimeout(this.expiryTimer);
     for (const group of this.groups.values()) {
       this.discard(group);
       for (const m of group.members.values()) {

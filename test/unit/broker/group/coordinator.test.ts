@@ -357,3 +357,28 @@ test('load rebuilds offsets and groups; restored members expire unless they hear
   timers2.advance(SESSION);
   assert.equal(g.state, 'Empty');
 });
+
+test('offsets retention: an empty group expires whole; a consumer group loses only offsets of topics it dropped', async () => {
+  const timers = new ManualTimers();
+  const store = new MemoryStore();
+  const RETENTION = 60 * 60 * 1000;
+  const c = new GroupCoordinator(store, timers, { initialRebalanceDelayMs: DELAY, offsetsRetentionMs: RETENTION });
+  const o = (topic: string) => ({ topic, partition: 0, offset: 1, leaderEpoch: -1, metadata: '' });
+  assert.equal(await c.commitOffsets({ groupId: 'idle', generationId: -1, memberId: '', groupInstanceId: null, offsets: [o('t')] }), 0);
+  const a = await stableSingle(c, timers);
+  await c.commitOffsets({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null, offsets: [o('t'), o('old')] });
+
+  const heartbeatFor = (ms: number) => {
+    for (let t = 0; t < ms; t += 5000) {
+      c.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null });
+      timers.advance(5000);
+    }
+  };
+  heartbeatFor(RETENTION - 5000);
+  assert.equal(await c.expireOffsets(), 0, 'nothing is due before the retention time');
+  heartbeatFor(5000);
+  assert.equal(await c.expireOffsets(), 2);
+  assert.equal(c.group('idle'), undefined, 'the empty group without offsets is gone');
+  assert.deepEqual(c.fetchOffsets('g', null).topics.map((t) => t.name), ['t'], 'the subscribed topic keeps its offset');
+  assert.deepEqual(store.records.slice(-3).map((r) => [decodeKey(r.key).type, r.value]), [['offset', null], ['group', null], ['offset', null]]);
+});
