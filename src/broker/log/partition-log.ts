@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import {
   BATCH_HEADER_SIZE, LOG_OVERHEAD, baseOffsetOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
+  setPartitionLeaderEpoch,
 } from '../../protocol/record-batch-header.js';
 import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
 import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -78,6 +79,8 @@ export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 export const EARLIEST_LOCAL_TIMESTAMP = -4;
 
+/** This single node is the only leader a partition ever has: its epoch never changes. */
+export const LEADER_EPOCH = 0;
 const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
 const INT32_MAX = 2147483647;
 /** writev takes at most IOV_MAX (1024 on Linux) buffers. */
@@ -343,6 +346,8 @@ export class PartitionLog {
     for (let pos = 0; pos < length; ) {
       const size = batchSizeOf(batches, pos);
       setBaseOffset(batches, pos, offset);
+      // Stamp the leader epoch as a Kafka leader does (always 0 on this single node; outside the CRC).
+      setPartitionLeaderEpoch(batches, pos, LEADER_EPOCH);
       if (logAppendTime) setLogAppendTime(batches, pos, size, now);
       seg.onBatch(offset, seg.size + pos, size, maxTimestampOf(batches, pos), interval);
       offset += lastOffsetDeltaOf(batches, pos) + 1;
