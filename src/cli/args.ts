@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import type { ProduceOptions } from './commands/produce.js';
 import type { ConsumeOptions } from './commands/consume.js';
+import type { ResetSpec } from './commands/groups.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -35,6 +36,11 @@ export type Command =
   | { kind: 'topics-describe'; client: ClientOptions; name: string }
   | { kind: 'topics-delete'; client: ClientOptions; name: string }
   | { kind: 'topics-alter'; client: ClientOptions; name: string; partitions?: number; configs: Record<string, string>; deleteConfigs: string[] }
+  | { kind: 'topics-delete-records'; client: ClientOptions; name: string; partition?: number; beforeOffset: number }
+  | { kind: 'groups-list'; client: ClientOptions }
+  | { kind: 'groups-describe'; client: ClientOptions; group: string }
+  | { kind: 'groups-delete'; client: ClientOptions; group: string }
+  | { kind: 'groups-reset-offsets'; client: ClientOptions; group: string; topic: string; partitions?: number[]; spec: ResetSpec; execute: boolean }
   | ({ kind: 'produce' } & ProduceOptions)
   | ({ kind: 'consume' } & ConsumeOptions);
 
@@ -56,7 +62,8 @@ export const HELP: Record<string, string> = {
 Commands:
   up                   run every embedded component (for now: the broker) with defaults
   broker               run the Kafka-compatible broker
-  topics <action>      create | list | describe | delete | alter topics
+  topics <action>      create | list | describe | delete | alter | delete-records
+  groups <action>      list | describe | delete | reset-offsets consumer groups
   produce TOPIC        write lines from stdin (or --file) as records
   consume TOPIC        print records
 
@@ -105,6 +112,41 @@ ${CLIENT_OPTIONS_HELP}`,
   'topics delete': `Usage: kappa topics delete NAME [options]
 
 ${CLIENT_OPTIONS_HELP}`,
+  'topics delete-records': `Usage: kappa topics delete-records NAME --before-offset N [options]
+
+Deletes every record below offset N (moves the log start; -1 = everything up to the end).
+
+  --before-offset N         the new log start offset (-1: the high watermark)
+  --partition P             only partition P (default: every partition)
+${CLIENT_OPTIONS_HELP}`,
+  groups: `Usage: kappa groups <action> [options]
+
+  list                      every consumer group, with its state
+  describe GROUP            members, assignments, committed offsets, log-end offsets and lag
+  delete GROUP              delete an empty group and its committed offsets
+  reset-offsets GROUP       plan (and with --execute, commit) new offsets for an inactive group
+
+Run "kappa groups <action> --help" for an action's options.`,
+  'groups list': `Usage: kappa groups list [options]
+${CLIENT_OPTIONS_HELP}`,
+  'groups describe': `Usage: kappa groups describe GROUP [options]
+${CLIENT_OPTIONS_HELP}`,
+  'groups delete': `Usage: kappa groups delete GROUP [options]
+${CLIENT_OPTIONS_HELP}`,
+  'groups reset-offsets': `Usage: kappa groups reset-offsets GROUP --topic TOPIC[:P,P…] (one target) [--execute] [options]
+
+Shows the new offsets (a dry run, as kafka-consumer-groups does); --execute commits them. The group
+must have no active members. Targets outside the log are clamped to it.
+
+  --topic TOPIC[:P,…]       the topic, optionally only some partitions
+  --to-earliest             the log start
+  --to-latest               the log end
+  --to-offset N             offset N
+  --to-datetime T           the first offset at or after T (ISO 8601 or epoch ms)
+  --shift-by N              the committed offset plus N (N may be negative)
+  --dry-run                 only show the plan (the default)
+  --execute                 commit the new offsets
+${CLIENT_OPTIONS_HELP}`,
   'topics alter': `Usage: kappa topics alter NAME [options]
 
   --partitions N            raise the partition count to N
@@ -145,8 +187,19 @@ const clientOptions = {
 } as const satisfies ParseArgsConfig['options'];
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
+  // `--shift-by -5` should mean what it says; node's parser wants `--shift-by=-5` for values that
+  // start with a dash, so negative numbers after value options are joined to their option here.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!.startsWith('--') ? args[i]!.slice(2) : null;
+    const next = args[i + 1];
+    if (name !== null && (options as Record<string, { type: string }>)[name]?.type === 'string' && next !== undefined && /^-\d+$/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else joined.push(args[i]!);
+  }
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     // node's messages are long and mention internals; keep the first sentence.
     const msg = (err as Error).message.split('. ')[0]!.replace(/^TypeError \[[A-Z_]+\]: /, '');
@@ -251,8 +304,67 @@ function parseTopics(rest: string[]): Command {
       }
       return cmd;
     }
+    case 'delete-records': {
+      const { values, positionals } = parse(command, args, { ...clientOptions, 'before-offset': { type: 'string' }, partition: { type: 'string' } });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const beforeOffset = int(command, 'before-offset', values['before-offset'], -1);
+      if (beforeOffset === undefined) throw new UsageError('missing --before-offset', command);
+      const partition = int(command, 'partition', values.partition, 0);
+      return { kind: 'topics-delete-records', client: client(values), name: onePositional(command, positionals, 'topic name'), beforeOffset, ...(partition !== undefined ? { partition } : {}) };
+    }
     default:
-      throw new UsageError(`unknown topics action '${action}' (create, list, describe, delete, alter)`, 'topics');
+      throw new UsageError(`unknown topics action '${action}' (create, list, describe, delete, alter, delete-records)`, 'topics');
+  }
+}
+
+function parseGroups(rest: string[]): Command {
+  const action = rest[0];
+  if (action === undefined || action === '-h' || action === '--help') return { kind: 'help', text: HELP.groups! };
+  const command = `groups ${action}`;
+  const args = rest.slice(1);
+  switch (action) {
+    case 'list': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, command);
+      return { kind: 'groups-list', client: client(values) };
+    }
+    case 'describe':
+    case 'delete': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const group = onePositional(command, positionals, 'group id');
+      return action === 'describe' ? { kind: 'groups-describe', client: client(values), group } : { kind: 'groups-delete', client: client(values), group };
+    }
+    case 'reset-offsets': {
+      const { values, positionals } = parse(command, args, {
+        ...clientOptions,
+        topic: { type: 'string' },
+        'to-earliest': { type: 'boolean' },
+        'to-latest': { type: 'boolean' },
+        'to-offset': { type: 'string' },
+        'to-datetime': { type: 'string' },
+        'shift-by': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        execute: { type: 'boolean' },
+      });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const group = onePositional(command, positionals, 'group id');
+      if (!values.topic) throw new UsageError('missing --topic', command);
+      const [topic, list] = values.topic.split(':', 2) as [string, string | undefined];
+      const partitions = list === undefined ? undefined : list.split(',').map((p) => int(command, 'topic', p, 0)!);
+      const specs: ResetSpec[] = [];
+      if (values['to-earliest']) specs.push({ to: 'earliest' });
+      if (values['to-latest']) specs.push({ to: 'latest' });
+      if (values['to-offset'] !== undefined) specs.push({ to: 'offset', offset: int(command, 'to-offset', values['to-offset'], 0)! });
+      if (values['to-datetime'] !== undefined) specs.push({ to: 'datetime', timestamp: parseTime(values['to-datetime'], command) });
+      if (values['shift-by'] !== undefined) specs.push({ shiftBy: int(command, 'shift-by', values['shift-by'], Number.MIN_SAFE_INTEGER)! });
+      if (specs.length !== 1) throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by', command);
+      if (values.execute && values['dry-run']) throw new UsageError('--dry-run and --execute exclude each other', command);
+      return { kind: 'groups-reset-offsets', client: client(values), group, topic, ...(partitions ? { partitions } : {}), spec: specs[0]!, execute: values.execute ?? false };
+    }
+    default:
+      throw new UsageError(`unknown groups action '${action}' (list, describe, delete, reset-offsets)`, 'groups');
   }
 }
 
@@ -284,6 +396,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     }
     case 'topics':
       return parseTopics(rest);
+    case 'groups':
+      return parseGroups(rest);
     case 'produce': {
       const { values, positionals } = parse(name, rest, {
         ...clientOptions,

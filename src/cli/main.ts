@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseCommandLine, UsageError, type Command } from './args.js';
 import { consumeCommand } from './commands/consume.js';
 import { produceCommand } from './commands/produce.js';
-import { topicsAlter, topicsCreate, topicsDelete, topicsDescribe, topicsList } from './commands/topics.js';
+import { topicsAlter, topicsCreate, topicsDelete, topicsDeleteRecords, topicsDescribe, topicsList } from './commands/topics.js';
+import { groupsDelete, groupsDescribe, groupsList, groupsResetOffsets } from './commands/groups.js';
 import { errorLine, processIo, type Io } from './output.js';
 
 function packageVersion(): string {
@@ -38,6 +39,16 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return topicsDelete(cmd, io);
     case 'topics-alter':
       return topicsAlter(cmd, io);
+    case 'topics-delete-records':
+      return topicsDeleteRecords(cmd, io);
+    case 'groups-list':
+      return groupsList(cmd, io);
+    case 'groups-describe':
+      return groupsDescribe(cmd, io);
+    case 'groups-delete':
+      return groupsDelete(cmd, io);
+    case 'groups-reset-offsets':
+      return groupsResetOffsets(cmd, io);
     case 'produce':
       return produceCommand(cmd, io);
     case 'consume':

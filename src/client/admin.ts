@@ -6,6 +6,7 @@ import type { Cluster, BrokerInfo, TopicInfo } from './cluster.js';
 import type { Connection } from './connection.js';
 import { KafkaClientError, kafkaError } from './errors.js';
 import { ApiKeys } from './versions.js';
+import { GroupAdmin } from './group-admin.js';
 
 export const ConfigResourceType = { topic: 2, broker: 4 } as const;
 export type ConfigResourceKind = keyof typeof ConfigResourceType;
@@ -64,7 +65,33 @@ const LATEST = -1;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export class Admin {
-  constructor(private readonly cluster: Cluster) {}
+  /** Consumer-group administration (list, describe, delete, offsets). */
+  readonly groups: GroupAdmin;
+
+  constructor(private readonly cluster: Cluster) {
+    this.groups = new GroupAdmin(cluster);
+  }
+
+  /** Moves partitions' log start offsets (DeleteRecords; -1 = the high watermark); returns the new ones. */
+  async deleteRecords(topic: string, offsets: { partition: number; offset: number }[]): Promise<{ partition: number; lowWatermark: number }[]> {
+    const byLeader = new Map<number, { partitionIndex: number; offset: number }[]>();
+    for (const o of offsets) {
+      const leader = await this.cluster.leaderOf(topic, o.partition);
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push({ partitionIndex: o.partition, offset: o.offset });
+    }
+    const out: { partition: number; lowWatermark: number }[] = [];
+    for (const [leader, partitions] of byLeader) {
+      const conn = await this.cluster.brokerConnection(leader);
+      const res = await conn.send(ApiKeys.DeleteRecords, { topics: [{ name: topic, partitions }], timeoutMs: this.cluster.requestTimeoutMs });
+      for (const p of res.topics[0].partitions) {
+        if (p.errorCode !== 0) throw kafkaError(p.errorCode, `topic ${topic} partition ${p.partitionIndex}`);
+        out.push({ partition: p.partitionIndex, lowWatermark: p.lowWatermark });
+      }
+    }
+    return out.sort((a, b) => a.partition - b.partition);
+  }
 
   /** The controller where Kafka wants topic changes sent (any broker accepts them since KIP-590). */
   private async controller(): Promise<Connection> {

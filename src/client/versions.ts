@@ -13,13 +13,20 @@ export const ApiKeys = {
   Fetch: 1,
   ListOffsets: 2,
   Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  DescribeGroups: 15,
+  ListGroups: 16,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   CreatePartitions: 37,
+  DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   DescribeCluster: 60,
 } as const;
@@ -37,6 +44,14 @@ export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number
   [ApiKeys.CreatePartitions, [0, 3]],
   [ApiKeys.IncrementalAlterConfigs, [0, 1]],
   [ApiKeys.DescribeCluster, [0, 1]],
+  // One group per request: OffsetFetch v8+ and FindCoordinator v4+ switch to batched shapes.
+  [ApiKeys.OffsetCommit, [2, 7]],
+  [ApiKeys.OffsetFetch, [1, 7]],
+  [ApiKeys.FindCoordinator, [0, 3]],
+  [ApiKeys.DescribeGroups, [0, 5]],
+  [ApiKeys.ListGroups, [0, 4]],
+  [ApiKeys.DeleteGroups, [0, 2]],
+  [ApiKeys.DeleteRecords, [0, 2]],
 ]);
 
 export interface VersionRange {

@@ -125,3 +125,13 @@ export async function topicsAlter(
   else io.stdout.write(`Altered topic ${opts.name}: ${done.join(', ')}.\n`);
   return 0;
 }
+
+export async function topicsDeleteRecords(opts: { client: ClientOptions; name: string; partition?: number; beforeOffset: number }, io: Io): Promise<number> {
+  const result = await withAdmin(opts.client, async (admin) => {
+    const partitions = opts.partition !== undefined ? [opts.partition] : (await admin.describeTopics([opts.name]))[0]!.partitions.map((p) => p.partition);
+    return admin.deleteRecords(opts.name, partitions.map((partition) => ({ partition, offset: opts.beforeOffset })));
+  });
+  if (opts.client.json) json(io, result);
+  else io.stdout.write(table(['PARTITION', 'LOW-WATERMARK'], result.map((r) => [r.partition, r.lowWatermark]), useColour(io.stdout, io.env)));
+  return 0;
+}

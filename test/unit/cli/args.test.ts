@@ -4,6 +4,7 @@ import { parseCommandLine, parseTime, UsageError, DEFAULT_BOOTSTRAP, HELP } from
 
 const env = {};
 const cwd = '/work/x';
+const parse = (argv: string[]) => parseCommandLine(argv, env, cwd);
 
 test('no arguments and --help print the main help', () => {
   assert.deepEqual(parseCommandLine([], env, cwd), { kind: 'help', text: HELP.main });
@@ -11,7 +12,7 @@ test('no arguments and --help print the main help', () => {
 });
 
 test('every command has its own --help', () => {
-  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['produce'], ['consume']]) {
+  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['topics', 'delete-records'], ['groups'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['produce'], ['consume']]) {
     const cmd = parseCommandLine([...argv, '--help'], env, cwd);
     assert.equal(cmd.kind, 'help', argv.join(' '));
     assert.match((cmd as { text: string }).text, /^Usage: kappa /);
@@ -127,4 +128,41 @@ test('unknown commands and options are usage errors naming the command', () => {
     assert.equal(err.command, 'consume');
     assert.match(err.message, /--nope/);
   }
+});
+
+test('groups: list / describe / delete, and reset-offsets with exactly one target', () => {
+  assert.deepEqual(parse(['groups', 'list', '--json']), { kind: 'groups-list', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: true } });
+  assert.deepEqual(parse(['groups', 'describe', 'g1']), { kind: 'groups-describe', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, group: 'g1' });
+  assert.equal((parse(['groups', 'delete', 'g1']) as { kind: string }).kind, 'groups-delete');
+  assert.deepEqual(parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders:0,2', '--to-offset', '42']), {
+    kind: 'groups-reset-offsets',
+    client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false },
+    group: 'g1',
+    topic: 'orders',
+    partitions: [0, 2],
+    spec: { to: 'offset', offset: 42 },
+    execute: false,
+  });
+  const shifted = parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders', '--shift-by=-5', '--execute']) as { spec: unknown; execute: boolean; partitions?: number[] };
+  assert.deepEqual([shifted.spec, shifted.execute, shifted.partitions], [{ shiftBy: -5 }, true, undefined]);
+  // A negative number may also follow the option as its own argument.
+  assert.deepEqual((parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders', '--shift-by', '-5']) as { spec: unknown }).spec, { shiftBy: -5 });
+  const dated = parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders', '--to-datetime', '2026-01-01T00:00:00Z']) as { spec: unknown };
+  assert.deepEqual(dated.spec, { to: 'datetime', timestamp: Date.parse('2026-01-01T00:00:00Z') });
+  assert.throws(() => parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders']), /exactly one/);
+  assert.throws(() => parse(['groups', 'reset-offsets', 'g1', '--topic', 'orders', '--to-earliest', '--to-latest']), /exactly one/);
+  assert.throws(() => parse(['groups', 'reset-offsets', 'g1', '--to-earliest']), /missing --topic/);
+  assert.throws(() => parse(['groups', 'reset-offsets', 'g1', '--topic', 't', '--to-latest', '--dry-run', '--execute']), /exclude/);
+  assert.throws(() => parse(['groups', 'frobnicate']), UsageError);
+});
+
+test('topics delete-records: --before-offset required, -1 allowed, optional partition', () => {
+  assert.deepEqual(parse(['topics', 'delete-records', 't', '--before-offset', '-1']), {
+    kind: 'topics-delete-records',
+    client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false },
+    name: 't',
+    beforeOffset: -1,
+  });
+  assert.equal((parse(['topics', 'delete-records', 't', '--before-offset', '9', '--partition', '2']) as { partition: number }).partition, 2);
+  assert.throws(() => parse(['topics', 'delete-records', 't']), /missing --before-offset/);
 });
