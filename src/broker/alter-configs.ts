@@ -1,10 +1,12 @@
 // The shared core of AlterConfigs (replace every override) and IncrementalAlterConfigs (set,
 // delete, append to or subtract from single configs): both end as one change set applied to a
-// topic's overrides, validated first, written atomically by the log manager.
+// topic's overrides, or as the new set of a broker level's dynamic configs, validated first and
+// written atomically.
 import { ErrorCode } from '../protocol/errors.js';
 import type { Broker } from './broker.js';
 import { LogError } from './log/log-error.js';
-import { TOPIC_CONFIGS_BY_NAME, validateTopicConfigs } from './log/topic-configs.js';
+import { BROKER_CONFIGS, TOPIC_CONFIGS_BY_NAME, validateTopicConfigs } from './log/topic-configs.js';
+import type { DynamicLevel } from './dynamic-broker-configs.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -39,15 +41,36 @@ export async function alterTopicConfigs(broker: Broker, topicName: string, chang
   }
 }
 
-/** The answer for resources other than topics: broker configs are static (set with --config). */
-export function unsupportedResource(broker: Broker, resourceType: number, resourceName: string): AlterOutcome {
-  if (resourceType === RESOURCE_BROKER || resourceType === RESOURCE_BROKER_LOGGER) {
-    if (resourceName !== '' && resourceName !== String(broker.nodeId)) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${resourceName}` };
-    }
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Dynamic broker configs are not supported; set them in the broker config file (kappa broker --config FILE).' };
+/**
+ * The dynamic-config level a broker resource names: its node id is this broker, "" the cluster-wide
+ * defaults; anything else is refused as Kafka does.
+ */
+export function brokerLevel(broker: Broker, resourceName: string): DynamicLevel | AlterOutcome {
+  if (resourceName === '') return 'default';
+  if (!/^-?\d+$/.test(resourceName)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Node id must be an integer, but it is: ${resourceName}` };
+  if (Number(resourceName) !== broker.nodeId) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId}, but received ${resourceName}` };
   }
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+  return 'broker';
+}
+
+/** Makes `next` the whole set of dynamic configs at `level`, validated first (Kafka answers INVALID_REQUEST). */
+export async function alterBrokerConfigs(broker: Broker, level: DynamicLevel, next: Record<string, string>, validateOnly: boolean): Promise<AlterOutcome> {
+  const invalid = broker.dynamicConfigs.validate(level, next);
+  if (invalid) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: invalid };
+  if (validateOnly) return ok;
+  await broker.dynamicConfigs.replace(level, next);
+  const entries = Object.entries(next).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)';
+  broker.log(`dynamic ${level === 'broker' ? `configs of broker ${broker.nodeId}` : 'cluster-wide broker defaults'} are now: ${entries}`);
+  return ok;
+}
+
+/** The answer for resource types without dynamic configs here. */
+export function unsupportedResource(resourceType: number): AlterOutcome {
+  if (resourceType === RESOURCE_BROKER_LOGGER) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker logger levels cannot be changed on this broker.' };
+  }
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown resource type ${resourceType}` };
 }
 
 /** Current effective value of a topic config (override, else broker default, else Kafka's default). */
@@ -58,6 +81,7 @@ export function effectiveTopicConfig(broker: Broker, topicName: string, name: st
   return TOPIC_CONFIGS_BY_NAME.get(name)?.defaultValue ?? null;
 }
 
-export function isListConfig(name: string): boolean {
+export function isListConfig(name: string, resourceType = RESOURCE_TOPIC): boolean {
+  if (resourceType === RESOURCE_BROKER) return BROKER_CONFIGS.some((d) => d.name === name && d.type === 'list');
   return TOPIC_CONFIGS_BY_NAME.get(name)?.type === 'list';
 }

@@ -13,6 +13,7 @@ import { GroupCoordinator } from './group/coordinator.js';
 import { OffsetsTopic } from './group/offsets-topic.js';
 import { parseGroupConfig } from './group/group-config.js';
 import { RealTimers } from './group/timers.js';
+import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
 
 export interface BrokerIdentity {
   clusterId: string;
@@ -30,6 +31,8 @@ export class Broker {
   readonly groups: GroupCoordinator;
   readonly offsetsTopic: OffsetsTopic;
   private readonly groupTimers = new RealTimers();
+  /** Broker configs changed at runtime (AlterConfigs on the broker resource), persisted in the data dir. */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
 
   constructor(
     readonly config: BrokerConfig,
@@ -37,6 +40,7 @@ export class Broker {
     readonly identity: BrokerIdentity,
     readonly log: (line: string) => void,
   ) {
+    this.dynamicConfigs = DynamicBrokerConfigs.open(config, logs);
     const groupConfig = parseGroupConfig(config.raw);
     this.offsetsTopic = new OffsetsTopic(logs, groupConfig.offsetsTopicPartitions, log);
     this.groups = new GroupCoordinator(this.offsetsTopic, this.groupTimers, groupConfig.coordinator, log);

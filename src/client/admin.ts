@@ -38,6 +38,8 @@ export interface ConfigEntry {
   /** Kafka's ConfigSource: 1 dynamic topic, 4 static broker, 5 default … */
   source: number;
   isSensitive: boolean;
+  /** Every setting that could supply the value, the one in force first (only when asked for). */
+  synonyms?: { name: string; value: string | null; source: number }[];
 }
 
 export interface ConfigChange {
@@ -175,11 +177,12 @@ export class Admin {
     return out;
   }
 
-  async describeConfigs(kind: ConfigResourceKind, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {
+  /** A topic's or a broker's configs; the broker resource "" holds the cluster-wide dynamic defaults. */
+  async describeConfigs(kind: ConfigResourceKind, name: string, keys: string[] | null = null, options: { synonyms?: boolean } = {}): Promise<ConfigEntry[]> {
     const conn = kind === 'broker' && /^\d+$/.test(name) ? await this.cluster.brokerConnection(Number(name)) : await this.cluster.anyConnection();
     const res = await conn.send(ApiKeys.DescribeConfigs, {
       resources: [{ resourceType: ConfigResourceType[kind], resourceName: name, configurationKeys: keys }],
-      includeSynonyms: false,
+      includeSynonyms: options.synonyms ?? false,
       includeDocumentation: false,
     });
     const r = res.results[0];
@@ -194,6 +197,7 @@ export class Admin {
         isDefault: c.configSource === undefined || c.configSource < 0 ? Boolean(c.isDefault) : c.configSource === 5,
         source: c.configSource ?? -1,
         isSensitive: c.isSensitive,
+        ...(options.synonyms ? { synonyms: (c.synonyms ?? []).map((y: any) => ({ name: y.name, value: y.value, source: y.source })) } : {}),
       }))
       .sort((a: ConfigEntry, b: ConfigEntry) => a.name.localeCompare(b.name));
   }
@@ -215,8 +219,10 @@ export class Admin {
     }
     const current = await this.describeConfigs(kind, name);
     const merged = new Map<string, string | null>();
-    // Dynamic topic configs (source 1) and dynamic broker configs (2, 3) are what AlterConfigs replaces.
-    for (const c of current) if (!c.readOnly && (c.source === 1 || c.source === 2 || c.source === 3)) merged.set(c.name, c.value);
+    // What AlterConfigs replaces: a topic's overrides (source 1), a broker's own dynamic configs (2), or
+    // the cluster-wide dynamic defaults (3, resource name "").
+    const replaced = kind === 'topic' ? 1 : name === '' ? 3 : 2;
+    for (const c of current) if (!c.readOnly && c.source === replaced) merged.set(c.name, c.value);
     for (const c of changes) {
       if (c.op === 'set') merged.set(c.name, c.value ?? null);
       else if (c.op === 'delete') merged.delete(c.name);

@@ -1,5 +1,5 @@
 // DescribeConfigs (key 32), v0–4, for topics (resource type 2), this broker (4; by its node id, or
-// "" for cluster-wide defaults) and broker loggers (8; none are adjustable here, so the list is
+// "" for the dynamic cluster-wide defaults alone) and broker loggers (8; none are adjustable here, so the list is
 // empty). Every config is reported with its effective value and source; v0 reports isDefault
 // instead of a source. Synonyms (v1+) and documentation (v3+) only when asked for.
 import type {
@@ -37,7 +37,7 @@ export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, Describe
           fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${res.resourceName}`);
           continue;
         }
-        entries = describeConfigEntries(broker, 'broker');
+        entries = describeConfigEntries(broker, res.resourceName === '' ? 'broker-defaults' : 'broker');
       } else if (res.resourceType === RESOURCE_BROKER_LOGGER) {
         entries = [];
       } else {

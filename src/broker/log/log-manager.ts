@@ -70,7 +70,7 @@ export class LogManager {
 
   private constructor(
     readonly dataDir: string,
-    private readonly brokerDefaults: BrokerLogDefaults,
+    private brokerDefaults: BrokerLogDefaults,
     options: LogManagerOptions,
   ) {
     this.cleaner = { ...DEFAULT_CLEANER_SETTINGS, ...brokerDefaults.cleaner, ...options.cleaner };
@@ -228,6 +228,16 @@ export class LogManager {
     t.configs = next;
     const config = toLogConfig(next, this.brokerDefaults);
     for (const p of t.partitions) p.updateConfig(config);
+  }
+
+  /** New broker-level defaults (dynamic broker configs): every topic's effective config is recomputed at once. */
+  setBrokerDefaults(defaults: BrokerLogDefaults): void {
+    this.brokerDefaults = defaults;
+    this.cleaner.backoffMs = { ...DEFAULT_CLEANER_SETTINGS, ...defaults.cleaner, ...this.options.cleaner }.backoffMs;
+    for (const t of this.topicMap.values()) {
+      const config = toLogConfig(t.configs, defaults);
+      for (const p of t.partitions) p.updateConfig(config);
+    }
   }
 
   topic(name: string): TopicInfo | undefined {

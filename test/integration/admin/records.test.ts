@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, run, requireTool } from '../helpers/broker.js';
-import { Connection } from '../../src/client/connection.js';
+import { startBroker, run, requireTool } from '../../helpers/broker.js';
+import { Connection } from '../../../src/client/connection.js';
 
 const OFFSET_FOR_LEADER_EPOCH = 23;
 const DESCRIBE_LOG_DIRS = 35;
