@@ -56,6 +56,15 @@ export interface PartitionOffset {
   timestamp: number;
 }
 
+export interface LogDirDescription {
+  brokerId: number;
+  logDir: string;
+  /** -1 where the broker does not say (DescribeLogDirs before v4). */
+  totalBytes: number;
+  usableBytes: number;
+  partitions: { topic: string; partition: number; size: number; offsetLag: number }[];
+}
+
 export interface ClusterDescription {
   clusterId: string | null;
   controllerId: number;
@@ -93,6 +102,31 @@ export class Admin {
       }
     }
     return out.sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Every broker's log directories with the size of each partition in them (all topics when topics is omitted). */
+  async describeLogDirs(topics?: { topic: string; partitions: number[] }[]): Promise<LogDirDescription[]> {
+    await this.cluster.refreshMetadata([]);
+    const out: LogDirDescription[] = [];
+    for (const b of this.cluster.knownBrokers()) {
+      const conn = await this.cluster.brokerConnection(b.nodeId);
+      const res = await conn.send(ApiKeys.DescribeLogDirs, { topics: topics ? topics.map((t) => ({ topic: t.topic, partitions: t.partitions })) : null });
+      if (res.errorCode) throw kafkaError(res.errorCode, `log dirs of broker ${b.nodeId}`);
+      for (const r of res.results) {
+        if (r.errorCode !== 0) throw kafkaError(r.errorCode, `log dir ${r.logDir} of broker ${b.nodeId}`);
+        out.push({
+          brokerId: b.nodeId,
+          logDir: r.logDir,
+          totalBytes: r.totalBytes ?? -1,
+          usableBytes: r.usableBytes ?? -1,
+          partitions: r.topics
+            .flatMap((t: { name: string; partitions: { partitionIndex: number; partitionSize: number; offsetLag: number }[] }) =>
+              t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: Number(p.partitionSize), offsetLag: Number(p.offsetLag) })))
+            .sort((x: { topic: string; partition: number }, y: { topic: string; partition: number }) => x.topic.localeCompare(y.topic) || x.partition - y.partition),
+        });
+      }
+    }
+    return out;
   }
 
   /** The controller where Kafka wants topic changes sent (any broker accepts them since KIP-590). */

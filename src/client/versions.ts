@@ -25,6 +25,7 @@ export const ApiKeys = {
   InitProducerId: 22,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
@@ -52,6 +53,7 @@ export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number
   [ApiKeys.ListGroups, [0, 4]],
   [ApiKeys.DeleteGroups, [0, 2]],
   [ApiKeys.DeleteRecords, [0, 2]],
+  [ApiKeys.DescribeLogDirs, [1, 4]],
 ]);
 
 export interface VersionRange {

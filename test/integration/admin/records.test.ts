@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, run, requireTool } from '../../helpers/broker.js';
 import { Connection } from '../../../src/client/connection.js';
+import { KafkaClient } from '../../../src/client/kafka-client.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 const OFFSET_FOR_LEADER_EPOCH = 23;
 const DESCRIBE_LOG_DIRS = 35;
@@ -94,4 +97,15 @@ test('OffsetForLeaderEpoch answers epoch 0 up to the log end; DescribeLogDirs li
   assert.ok(ep.partitions[0].partitionSize > 0, 'the partition holds the three records');
   const only = await c.send(DESCRIBE_LOG_DIRS, { topics: [{ topic: 'ep', partitions: [0] }] }, { version: 1 });
   assert.deepEqual(only.results[0].topics.map((x: { name: string }) => x.name), ['ep']);
+
+  // Our client's describeLogDirs: a partition's size is the bytes of its segment files on disk.
+  const ours = new KafkaClient({ bootstrapServers: b.bootstrap, clientId: 'log-dirs' });
+  t.after(() => ours.close());
+  const [described] = await ours.admin().describeLogDirs([{ topic: 'ep', partitions: [0] }]);
+  const onDisk = readdirSync(join(b.dataDir, 'ep-0')).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(b.dataDir, 'ep-0', f)).size, 0);
+  assert.deepEqual(described, {
+    brokerId: 0, logDir: b.dataDir, totalBytes: dir.totalBytes, usableBytes: described!.usableBytes,
+    partitions: [{ topic: 'ep', partition: 0, size: onDisk, offsetLag: 0 }],
+  });
+  assert.ok(onDisk > 0);
 });
