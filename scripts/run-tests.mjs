@@ -24,5 +24,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.KAPPA_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+// --test-force-exit: a client library that keeps a socket or timer alive after its test passed must
+// not keep the run waiting; --test-timeout bounds any single test that hangs.
+const result = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-timeout=300000', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
