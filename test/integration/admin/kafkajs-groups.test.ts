@@ -49,6 +49,16 @@ test('kafkajs admin: list, describe, fetch/set/reset offsets and delete consumer
   const assignment = AssignerProtocol.MemberAssignment.decode(groups[0]!.members[0]!.memberAssignment);
   assert.deepEqual(assignment?.assignment, { ga: [0, 1] });
 
+  // Our CLI decodes the same member: its client id, host and partitions, and which member owns each offset row.
+  const live = JSON.parse((await run(process.execPath, [kappaBin, 'groups', 'describe', 'g1', '--json', '--bootstrap-server', b.bootstrap], { broker: b })).stdout);
+  assert.equal(live.group.state, 'Stable');
+  assert.deepEqual(live.group.members.map((m: { memberId: string; clientId: string; clientHost: string; subscription: string[]; assignment: object }) =>
+    [m.memberId, m.clientId, m.clientHost.replace(/^\/?/, ''), m.subscription, m.assignment]), [[groups[0]!.members[0]!.memberId, 'kafkajs-groups', '127.0.0.1', ['ga'], { ga: [0, 1] }]]);
+  assert.deepEqual(live.offsets.map((o: { partition: number; memberId: string }) => [o.partition, o.memberId]), [[0, groups[0]!.members[0]!.memberId], [1, groups[0]!.members[0]!.memberId]]);
+  const liveTable = (await run(process.execPath, [kappaBin, 'groups', 'describe', 'g1', '--bootstrap-server', b.bootstrap], { broker: b })).stdout;
+  assert.match(liveTable, /MEMBER\s+CLIENT\s+HOST\s+PARTITIONS/);
+  assert.match(liveTable, /kafkajs-groups\s+\S+\s+ga:0,1/);
+
   // Offsets cannot be set, nor the group deleted, while it has a member.
   await assert.rejects(admin.setOffsets({ groupId: 'g1', topic: 'ga', partitions: [{ partition: 0, offset: '0' }] }), /must have no running instances/);
   await assert.rejects(admin.deleteGroups(['g1']), (err: Error & { groups?: { error?: { type?: string } }[] }) => {
