@@ -41,8 +41,16 @@ export type Command =
   | { kind: 'groups-describe'; client: ClientOptions; group: string }
   | { kind: 'groups-delete'; client: ClientOptions; group: string }
   | { kind: 'groups-reset-offsets'; client: ClientOptions; group: string; topic: string; partitions?: number[]; spec: ResetSpec; execute: boolean }
+  | { kind: 'configs-describe'; client: ClientOptions; target: ConfigTarget; all: boolean }
+  | { kind: 'configs-alter'; client: ClientOptions; target: ConfigTarget; configs: Record<string, string>; deleteConfigs: string[] }
   | ({ kind: 'produce' } & ProduceOptions)
   | ({ kind: 'consume' } & ConsumeOptions);
+
+/** What `kappa configs` acts on: a topic, a broker by node id, or ("" ) the cluster-wide broker defaults. */
+export interface ConfigTarget {
+  type: 'topic' | 'broker';
+  name: string;
+}
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 export const DEFAULT_PORT = 9092;
@@ -64,6 +72,7 @@ Commands:
   broker               run the Kafka-compatible broker
   topics <action>      create | list | describe | delete | alter | delete-records
   groups <action>      list | describe | delete | reset-offsets consumer groups
+  configs <action>     describe | alter the configs of a topic or broker (dynamic broker configs)
   produce TOPIC        write lines from stdin (or --file) as records
   consume TOPIC        print records
 
@@ -146,6 +155,32 @@ must have no active members. Targets outside the log are clamped to it.
   --shift-by N              the committed offset plus N (N may be negative)
   --dry-run                 only show the plan (the default)
   --execute                 commit the new offsets
+${CLIENT_OPTIONS_HELP}`,
+  configs: `Usage: kappa configs <action> (--broker ID | --broker-defaults | --topic NAME) [options]
+
+  describe                  configs that are not defaults, with their source (--all: every config)
+  alter                     --config k=v … / --delete-config k …
+
+--broker ID changes this broker's dynamic configs, --broker-defaults those of every broker (Kafka's
+--entity-default); both outrank server.properties and take effect at once, as in kafka-configs.
+
+Run "kappa configs <action> --help" for an action's options.`,
+  'configs describe': `Usage: kappa configs describe (--broker ID | --broker-defaults | --topic NAME) [options]
+
+Shows each config's value and source (topic, dynamic broker, dynamic default, static, default).
+
+  --broker ID               a broker by node id
+  --broker-defaults         the cluster-wide dynamic broker defaults
+  --topic NAME              a topic
+  --all                     every config, defaults included
+${CLIENT_OPTIONS_HELP}`,
+  'configs alter': `Usage: kappa configs alter (--broker ID | --broker-defaults | --topic NAME) [options]
+
+  --broker ID               a broker by node id (its dynamic configs)
+  --broker-defaults         the cluster-wide dynamic broker defaults
+  --topic NAME              a topic (its overrides)
+  --config k=v              set a config, repeatable (e.g. log.retention.ms=3600000)
+  --delete-config k         remove a config (back to the next level down), repeatable
 ${CLIENT_OPTIONS_HELP}`,
   'topics alter': `Usage: kappa topics alter NAME [options]
 
@@ -368,6 +403,52 @@ function parseGroups(rest: string[]): Command {
   }
 }
 
+const targetOptions = {
+  broker: { type: 'string' },
+  'broker-defaults': { type: 'boolean' },
+  topic: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function configTarget(command: string, values: { broker?: string; 'broker-defaults'?: boolean; topic?: string }): ConfigTarget {
+  const targets: ConfigTarget[] = [];
+  if (values.broker !== undefined) targets.push({ type: 'broker', name: String(int(command, 'broker', values.broker, 0)) });
+  if (values['broker-defaults']) targets.push({ type: 'broker', name: '' });
+  if (values.topic !== undefined) targets.push({ type: 'topic', name: values.topic });
+  if (targets.length !== 1) throw new UsageError('give exactly one of --broker ID, --broker-defaults, --topic NAME', command);
+  return targets[0]!;
+}
+
+function parseConfigs(rest: string[]): Command {
+  const action = rest[0];
+  if (action === undefined || action === '-h' || action === '--help') return { kind: 'help', text: HELP.configs! };
+  const command = `configs ${action}`;
+  const args = rest.slice(1);
+  switch (action) {
+    case 'describe': {
+      const { values, positionals } = parse(command, args, { ...clientOptions, ...targetOptions, all: { type: 'boolean' } });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, command);
+      return { kind: 'configs-describe', client: client(values), target: configTarget(command, values), all: values.all ?? false };
+    }
+    case 'alter': {
+      const { values, positionals } = parse(command, args, {
+        ...clientOptions,
+        ...targetOptions,
+        config: { type: 'string', multiple: true },
+        'delete-config': { type: 'string', multiple: true },
+      });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, command);
+      const configs = Object.fromEntries(keyValues(command, 'config', values.config));
+      const deleteConfigs = values['delete-config'] ?? [];
+      if (Object.keys(configs).length === 0 && deleteConfigs.length === 0) throw new UsageError('nothing to change: give --config or --delete-config', command);
+      return { kind: 'configs-alter', client: client(values), target: configTarget(command, values), configs, deleteConfigs };
+    }
+    default:
+      throw new UsageError(`unknown configs action '${action}' (describe, alter)`, 'configs');
+  }
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Command {
   const [name, ...rest] = argv;
   switch (name) {
@@ -398,6 +479,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
       return parseTopics(rest);
     case 'groups':
       return parseGroups(rest);
+    case 'configs':
+      return parseConfigs(rest);
     case 'produce': {
       const { values, positionals } = parse(name, rest, {
         ...clientOptions,

@@ -6,6 +6,7 @@ import { consumeCommand } from './commands/consume.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsAlter, topicsCreate, topicsDelete, topicsDeleteRecords, topicsDescribe, topicsList } from './commands/topics.js';
 import { groupsDelete, groupsDescribe, groupsList, groupsResetOffsets } from './commands/groups.js';
+import { configsAlter, configsDescribe } from './commands/configs.js';
 import { errorLine, processIo, type Io } from './output.js';
 
 function packageVersion(): string {
@@ -49,6 +50,10 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return groupsDelete(cmd, io);
     case 'groups-reset-offsets':
       return groupsResetOffsets(cmd, io);
+    case 'configs-describe':
+      return configsDescribe(cmd, io);
+    case 'configs-alter':
+      return configsAlter(cmd, io);
     case 'produce':
       return produceCommand(cmd, io);
     case 'consume':

@@ -12,7 +12,7 @@ test('no arguments and --help print the main help', () => {
 });
 
 test('every command has its own --help', () => {
-  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['topics', 'delete-records'], ['groups'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['produce'], ['consume']]) {
+  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['topics', 'delete-records'], ['groups'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['configs'], ['configs', 'describe'], ['configs', 'alter'], ['produce'], ['consume']]) {
     const cmd = parseCommandLine([...argv, '--help'], env, cwd);
     assert.equal(cmd.kind, 'help', argv.join(' '));
     assert.match((cmd as { text: string }).text, /^Usage: kappa /);
@@ -165,4 +165,20 @@ test('topics delete-records: --before-offset required, -1 allowed, optional part
   });
   assert.equal((parse(['topics', 'delete-records', 't', '--before-offset', '9', '--partition', '2']) as { partition: number }).partition, 2);
   assert.throws(() => parse(['topics', 'delete-records', 't']), /missing --before-offset/);
+});
+
+test('configs describe / alter: exactly one target, something to change', () => {
+  const c = { bootstrapServer: DEFAULT_BOOTSTRAP, json: false };
+  assert.deepEqual(parse(['configs', 'describe', '--broker', '0']), { kind: 'configs-describe', client: c, target: { type: 'broker', name: '0' }, all: false });
+  assert.deepEqual(parse(['configs', 'describe', '--broker-defaults', '--all']), { kind: 'configs-describe', client: c, target: { type: 'broker', name: '' }, all: true });
+  assert.deepEqual(parse(['configs', 'alter', '--topic', 't', '--config', 'retention.ms=1000', '--delete-config', 'segment.bytes']), {
+    kind: 'configs-alter', client: c, target: { type: 'topic', name: 't' }, configs: { 'retention.ms': '1000' }, deleteConfigs: ['segment.bytes'],
+  });
+  assert.throws(() => parse(['configs', 'describe']), /exactly one of --broker ID, --broker-defaults, --topic NAME/);
+  assert.throws(() => parse(['configs', 'describe', '--broker', '0', '--topic', 't']), /exactly one/);
+  assert.throws(() => parse(['configs', 'describe', '--broker', 'one']), /--broker must be an integer/);
+  assert.throws(() => parse(['configs', 'alter', '--broker', '0']), /nothing to change/);
+  assert.throws(() => parse(['configs', 'alter', '--broker', '0', '--config', 'novalue']), /expects key=value/);
+  assert.throws(() => parse(['configs', 'frobnicate']), UsageError);
+  assert.equal((parse(['configs', 'alter', '--help']) as { kind: string }).kind, 'help');
 });
