@@ -3,6 +3,7 @@
 // applied only with --execute.
 import type { Admin } from '../../client/admin.js';
 import type { GroupDescription } from '../../client/group-admin.js';
+import { KafkaClientError } from '../../client/errors.js';
 import { table, useColour, type Io } from '../output.js';
 import type { ClientOptions } from '../args.js';
 import { withAdmin } from './topics.js';
@@ -126,6 +127,12 @@ export async function groupsResetOffsets(
   io: Io,
 ): Promise<number> {
   const plan = await withAdmin(opts.client, async (admin) => {
+    // As kafka-consumer-groups does, for a dry run too: a plan for a live group would be stale at once,
+    // and the coordinator refuses commits outside a generation while the group has members.
+    const { state } = await admin.groups.describeGroup(opts.group);
+    if (state !== 'Empty' && state !== 'Dead') {
+      throw new KafkaClientError('GROUP_NOT_INACTIVE', `Assignments can only be reset if the group '${opts.group}' is inactive, but the current state is ${state}.`);
+    }
     const rows = await planReset(admin, opts.group, opts.topic, opts.partitions, opts.spec);
     if (opts.execute) await admin.groups.setOffsets(opts.group, rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.newOffset })));
     return rows;

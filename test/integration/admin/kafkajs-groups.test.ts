@@ -60,6 +60,8 @@ test('kafkajs admin: list, describe, fetch/set/reset offsets and delete consumer
   assert.match(liveTable, /kafkajs-groups\s+\S+\s+ga:0,1/);
 
   // Offsets cannot be set, nor the group deleted, while it has a member.
+  const busy = await run(process.execPath, [kappaBin, 'groups', 'reset-offsets', 'g1', '--topic', 'ga', '--to-earliest', '--bootstrap-server', b.bootstrap], { broker: b, okCodes: [1] });
+  assert.match(busy.stderr, /Assignments can only be reset if the group 'g1' is inactive, but the current state is Stable\./);
   await assert.rejects(admin.setOffsets({ groupId: 'g1', topic: 'ga', partitions: [{ partition: 0, offset: '0' }] }), /must have no running instances/);
   await assert.rejects(admin.deleteGroups(['g1']), (err: Error & { groups?: { error?: { type?: string } }[] }) => {
     assert.equal(err.groups?.[0]?.error?.type, 'NON_EMPTY_GROUP');
