@@ -8,8 +8,9 @@
 import type { Broker } from './broker.js';
 import { BROKER_DEFAULTS } from './broker-config.js';
 import { DYNAMIC_BROKER_CONFIGS, brokerSynonyms } from './dynamic-broker-configs.js';
+import { NEVER, type LogConfig } from './log/log-config.js';
 import {
-  BROKER_CONFIGS, CONFIG_SOURCE, CONFIG_TYPE_CODES, TOPIC_CONFIGS, type DescribedConfig,
+  BROKER_CONFIGS, CONFIG_SOURCE, CONFIG_TYPE_CODES, TOPIC_CONFIGS, brokerLogDefaults, type DescribedConfig,
 } from './log/topic-configs.js';
 
 type Synonym = DescribedConfig['synonyms'][number];
@@ -61,14 +62,23 @@ function inTopicUnit(s: Synonym): string {
   return n < 0 ? '-1' : String(n * factor);
 }
 
+const LONG_MAX = '9223372036854775807';
+
 function describeTopic(broker: Broker, topicOverrides: Record<string, string>): DescribedConfig[] {
   const layers = layersOf(broker);
+  // The value the log acts on. It can differ from the first synonym's: log.retention.ms beats
+  // log.retention.hours whatever their levels, while synonyms are listed by level (Kafka does the same).
+  const logDefaults: Partial<LogConfig> = brokerLogDefaults(broker.dynamicConfigs.merged()).defaults;
+  const logValue = (key: keyof LogConfig | undefined): string | undefined => {
+    const v = key === undefined ? undefined : logDefaults[key];
+    return v === undefined ? undefined : typeof v === 'number' && v >= NEVER ? LONG_MAX : String(v);
+  };
   return TOPIC_CONFIGS.map((d) => {
     const fromBroker = d.brokerSynonym ? synonymsOf(brokerSynonyms(d.brokerSynonym), layers) : [];
     const override = topicOverrides[d.name];
     const synonyms: Synonym[] = override !== undefined ? [{ name: d.name, value: override, source: CONFIG_SOURCE.TOPIC_CONFIG }, ...fromBroker] : fromBroker;
     const inForce = override !== undefined ? synonyms[0] : fromBroker.find((s) => s.source !== CONFIG_SOURCE.DEFAULT_CONFIG);
-    const value = override ?? (inForce ? inTopicUnit(inForce) : d.defaultValue);
+    const value = override ?? (inForce ? logValue(d.logConfigKey) ?? inTopicUnit(inForce) : d.defaultValue);
     const configSource = inForce?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG;
     return {
       name: d.name, value, readOnly: false, configSource, isSensitive: false, isDefault: configSource === CONFIG_SOURCE.DEFAULT_CONFIG,

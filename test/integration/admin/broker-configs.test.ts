@@ -133,6 +133,13 @@ test('dynamic broker configs: precedence, synonyms, applied to topics at once, p
     assert.equal(err.code, 'INVALID_CONFIG');
     return true;
   });
+  // log.retention.ms (cluster default) beats log.retention.hours (this broker): the value is the one in
+  // force, while the synonyms, listed by level, start with the hours (as Kafka lists them).
+  await ours.admin().alterConfigs('broker', '0', [{ name: 'log.retention.hours', op: 'set', value: '1' }]);
+  const mixed = await describe(admin, TOPIC, 'plain', ['retention.ms']);
+  assert.deepEqual([mixed.get('retention.ms')?.configValue, mixed.get('retention.ms')?.configSource], ['7200000', DYNAMIC_BROKER_CONFIG]);
+  assert.deepEqual(synonyms(mixed.get('retention.ms'))?.slice(0, 2), [['log.retention.hours', '1', DYNAMIC_BROKER_CONFIG], ['log.retention.ms', '7200000', DYNAMIC_DEFAULT_BROKER_CONFIG]]);
+  await ours.admin().alterConfigs('broker', '0', [{ name: 'log.retention.hours', op: 'delete' }]);
   const plainConfig = new Map((await ours.admin().describeConfigs('topic', 'plain')).map((e) => [e.name, e]));
   assert.deepEqual([plainConfig.get('cleanup.policy')?.value, plainConfig.get('cleanup.policy')?.source], ['delete,compact', DYNAMIC_BROKER_CONFIG]);
 
