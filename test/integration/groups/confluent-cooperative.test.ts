@@ -19,7 +19,7 @@ interface Rec {
   v: string;
 }
 
-/** The partitions a member owns after the callbacks it reported (from event `from` on, if given). */
+/** The partitions a member owns after the callbacks it reported. */
 function owned(m: MemberProcess): number[] {
   const set = new Set<number>();
   for (const e of m.events) {
