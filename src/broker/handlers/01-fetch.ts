@@ -14,6 +14,8 @@ import type {
   FetchResponsePartitionDataInput,
 } from '../../protocol/generated/fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { iterateBatches } from '../../protocol/record-batch.js';
+import { lastOffsetOf } from '../../protocol/record-batch-header.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Broker } from '../broker.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, sessionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
@@ -72,17 +74,21 @@ async function readAll(broker: Broker, targets: Target[], maxBytes: number, read
     }
     const budget = Math.min(state.partitionMaxBytes, Math.max(0, maxBytes - total));
     try {
-      const read = budget > 0 || total === 0 ? await log.read(state.fetchOffset, budget, total === 0) : null;
+      // read_committed stops at the last stable offset and learns which aborted transactions to skip.
+      const lso = log.lastStableOffset;
+      const read = budget > 0 || total === 0 ? await log.read(state.fetchOffset, budget, total === 0, readCommitted ? lso : Infinity) : null;
       const records = read?.records ?? EMPTY;
       total += records.length;
+      const aborted = readCommitted && records.length > 0 ? log.abortedTransactions(state.fetchOffset, endOffsetOf(records)) : null;
       outcomes.push({
         target,
         bytes: records.length,
         response: {
           ...base,
+          ...(aborted ? { abortedTransactions: aborted } : {}),
           errorCode: 0,
           highWatermark: log.highWatermark,
-          lastStableOffset: log.highWatermark,
+          lastStableOffset: lso,
           logStartOffset: log.logStartOffset,
           records,
         },
@@ -91,11 +97,18 @@ async function readAll(broker: Broker, targets: Target[], maxBytes: number, read
       outcomes.push({
         target,
         bytes: 0,
-        response: { ...base, errorCode: errorCodeOf(broker, err, `reading ${state.topic}-${state.partition}`), highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset, records: EMPTY },
+        response: { ...base, errorCode: errorCodeOf(broker, err, `reading ${state.topic}-${state.partition}`), highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, records: EMPTY },
       });
     }
   }
   return outcomes;
+}
+
+/** The offset after the last batch in records (whole batches). */
+function endOffsetOf(records: Buffer): number {
+  let end = 0;
+  for (const batch of iterateBatches(records)) end = lastOffsetOf(batch) + 1;
+  return end;
 }
 
 /** Groups outcomes by topic, preserving order, in the response's shape. */

@@ -47,7 +47,8 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
         try {
           switch (p.timestamp) {
             case LATEST:
-              partitions.push(answer(0, log.highWatermark));
+              // read_committed consumers (isolation level 1) start at the last stable offset, as in Kafka.
+              partitions.push(answer(0, req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark));
               break;
             case EARLIEST:
             case EARLIEST_LOCAL:

@@ -12,15 +12,16 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import {
-  BATCH_HEADER_SIZE, LOG_OVERHEAD, baseOffsetOf, batchSizeOf, lastOffsetDeltaOf, maxTimestampOf, setBaseOffset, setLogAppendTime,
-  setPartitionLeaderEpoch,
+  ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_HEADER_SIZE, LOG_OVERHEAD, attributesOf, baseOffsetOf, baseSequenceOf, batchSizeOf,
+  lastOffsetDeltaOf, maxTimestampOf, producerEpochOf, producerIdOf, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch,
 } from '../../protocol/record-batch-header.js';
 import { fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
 import { CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { hasPolicy, NEVER, type LogConfig } from './log-config.js';
 import { buildOffsetMap, cleanGroup, completeInterruptedSwaps, type CleanerHook } from './log-cleaner.js';
 import { LogError } from './log-error.js';
-import { decodeRecords } from '../../protocol/record-batch.js';
+import { decodeControlRecord, decodeRecords, encodeControlBatch, iterateBatches } from '../../protocol/record-batch.js';
+import { ProducerStateManager, type BatchHeaderInfo, type BatchMetadata, type ProducerEntry, type ProducerStateSnapshot } from './producer-state.js';
 import { LogSegment, scanBatches, segmentName } from './log-segment.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
 
@@ -63,6 +64,8 @@ export interface CompactionResult {
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
+  /** A producer's retry of a batch already in the log: these are the original's offsets, nothing was written. */
+  duplicate?: boolean;
   /** -1 for CreateTime topics. */
   logAppendTime: number;
   logStartOffset: number;
@@ -72,6 +75,24 @@ export interface ReadResult {
   records: Buffer;
   logStartOffset: number;
   logEndOffset: number;
+}
+
+/** A COMMIT or ABORT marker, written by the transaction coordinator to each partition of a transaction. */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+}
+
+/** One producer's state on this partition, as DescribeProducers reports it. */
+export interface ProducerView {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  currentTxnStartOffset: number;
 }
 
 export const LATEST_TIMESTAMP = -1;
@@ -94,7 +115,14 @@ interface CleanShutdownState {
   maxTimestamp: number;
   offsetOfMaxTimestamp: number;
   bytesSinceLastIndexEntry: number;
+  /** Producer state at nextOffset, so that a clean reopen need not scan the log for it. */
+  producerState?: ProducerStateSnapshot;
 }
+
+/** Producer-state snapshots, named by the offset they were taken at (Kafka's NNN.snapshot files). */
+const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOTS_TO_KEEP = 2;
+const STATE_SCAN_CHUNK = 1 << 20;
 
 interface PendingWrite {
   segment: LogSegment;
@@ -142,11 +170,14 @@ export class PartitionLog {
   private maintenance: Promise<unknown> = Promise.resolve();
   private readonly clock: () => number;
   private readonly fsyncFn: (fd: number) => Promise<void>;
+  /** Idempotent and transactional producers' state (sequences, epochs, open and aborted transactions). */
+  private readonly producerState: ProducerStateManager;
 
   private constructor(readonly dir: string, private config: LogConfig, private readonly options: PartitionLogOptions) {
     this.clock = options.clock ?? Date.now;
     this.fsyncFn = options.fsync ?? fdatasync;
     this.lastFlushMs = this.clock();
+    this.producerState = new ProducerStateManager(dir);
   }
 
   static async open(dir: string, config: LogConfig, options: PartitionLogOptions = {}): Promise<PartitionLog> {
@@ -177,6 +208,30 @@ export class PartitionLog {
   }
   get currentConfig(): LogConfig {
     return this.config;
+  }
+  /**
+   * The last stable offset: below it every transaction is decided. read_committed consumers read up to
+   * here; without open transactions it is the high watermark.
+   */
+  get lastStableOffset(): number {
+    const hw = this.committedOffset;
+    const unstable = this.producerState.firstUnstableOffset();
+    return unstable >= 0 && unstable < hw ? unstable : hw;
+  }
+  /** Aborted transactions whose records may lie in [fetchOffset, upperBound): what a read_committed fetch returns. */
+  abortedTransactions(fetchOffset: number, upperBound: number): { producerId: number; firstOffset: number }[] {
+    return this.producerState.abortedTransactions(fetchOffset, upperBound);
+  }
+  /** Active producers on this partition (DescribeProducers). */
+  producers(): ProducerView[] {
+    return [...this.producerState.entries()].map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      lastSequence: e.batches.at(-1)?.lastSeq ?? -1,
+      lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch,
+      currentTxnStartOffset: e.currentTxnFirstOffset,
+    }));
   }
 
   private get active(): LogSegment {
@@ -222,6 +277,7 @@ export class PartitionLog {
 
     const last = this.active;
     const clean = marker !== null && marker.activeBaseOffset === last.baseOffset && marker.activeSize === last.size;
+    if (!clean) marker = null;
     if (clean && (await this.loadActiveClean(last, marker!))) {
       // Trusted: nothing to scan.
     } else {
@@ -252,6 +308,75 @@ export class PartitionLog {
     this.latestDeleteHorizon = cleaner?.['latestDeleteHorizon'] ?? -1;
     // DeleteRecords persists the start before deleting segments: finish that after a crash in between.
     await this.deleteSegmentsBelowStart();
+    await this.loadProducerState(marker?.producerState ?? null, names);
+  }
+
+  /**
+   * Producer state as Kafka rebuilds it: from the clean-shutdown snapshot when there is one for this log
+   * end, otherwise from the newest snapshot file at or below the log end plus a scan of the batches after it.
+   */
+  private async loadProducerState(cleanSnapshot: ProducerStateSnapshot | null, names: string[]): Promise<void> {
+    if (cleanSnapshot && cleanSnapshot.version === 1 && cleanSnapshot.offset === this.nextOffset) {
+      this.producerState.restore(cleanSnapshot);
+      this.producerState.truncateHead(this.startOffset);
+      return;
+    }
+    const offsets = snapshotOffsets(names).sort((a, b) => b - a);
+    let from = this.startOffset;
+    for (const offset of offsets) {
+      const path = join(this.dir, segmentName(offset) + SNAPSHOT_SUFFIX);
+      // A snapshot past the log end describes data lost with the page cache: it must not be used.
+      if (offset > this.nextOffset) {
+        await fs.promises.rm(path, { force: true });
+        continue;
+      }
+      const snap = parseSnapshot(await readFileOrNull(path));
+      if (!snap || snap.offset !== offset) continue;
+      this.producerState.restore(snap);
+      from = Math.max(offset, this.startOffset);
+      break;
+    }
+    await this.scanProducerState(from);
+    this.producerState.truncateHead(this.startOffset);
+  }
+
+  /** Replays producer fields, transaction markers included, of the batches from offset to the log end. */
+  private async scanProducerState(offset: number): Promise<void> {
+    const end = this.committedOffset;
+    while (offset < end) {
+      const { records } = await this.read(offset, STATE_SCAN_CHUNK, true);
+      if (records.length === 0) break;
+      let next = offset;
+      for (let pos = 0; pos + BATCH_HEADER_SIZE <= records.length; pos += batchSizeOf(records, pos)) {
+        const base = baseOffsetOf(records, pos);
+        next = base + lastOffsetDeltaOf(records, pos) + 1;
+        this.replayBatch(records, pos, base);
+      }
+      if (next <= offset) break;
+      offset = next;
+    }
+  }
+
+  private replayBatch(buf: Buffer, pos: number, base: number): void {
+    const producerId = producerIdOf(buf, pos);
+    if (producerId < 0) return;
+    const attributes = attributesOf(buf, pos);
+    if ((attributes & ATTR_CONTROL) !== 0) {
+      const size = batchSizeOf(buf, pos);
+      let control;
+      try {
+        control = decodeControlRecord(decodeRecords(buf.subarray(pos, pos + size), { verifyCrc: false }).records[0]!);
+      } catch {
+        return;
+      }
+      if (control.marker === null) return;
+      this.producerState.applyMarker(producerId, producerEpochOf(buf, pos), control.coordinatorEpoch ?? -1, control.marker === 'commit', base, maxTimestampOf(buf, pos), base + 1);
+      return;
+    }
+    const pending = new Map<number, ProducerEntry>();
+    const entry = this.producerState.staged(producerId, pending);
+    this.producerState.stageData(entry, headerInfo(buf, pos, producerId), base, base + lastOffsetDeltaOf(buf, pos));
+    this.producerState.commit(pending);
   }
 
   private async loadActiveClean(seg: LogSegment, marker: CleanShutdownState): Promise<boolean> {
@@ -332,12 +457,75 @@ export class PartitionLog {
       pos += size;
     }
     if (length === 0) return Promise.reject(new LogError('CORRUPT_MESSAGE', 'no batches'));
+
+    // Producer state: every batch with a producer id is checked (epoch, sequence, transaction) before
+    // anything is assigned; a retry of a batch already in the log is answered with its original offsets.
+    let staged: Map<number, ProducerEntry> | null = null;
+    for (let pos = 0, offset = this.nextOffset; pos < length; pos += batchSizeOf(batches, pos)) {
+      const first = offset;
+      offset += lastOffsetDeltaOf(batches, pos) + 1;
+      const producerId = producerIdOf(batches, pos);
+      if (producerId < 0) continue;
+      if ((attributesOf(batches, pos) & ATTR_CONTROL) !== 0) {
+        return Promise.reject(new LogError('INVALID_REQUEST', 'control batches are written by the transaction coordinator only'));
+      }
+      const info = headerInfo(batches, pos, producerId);
+      staged ??= new Map();
+      let duplicate: BatchMetadata | null;
+      try {
+        duplicate = this.producerState.check(info, staged).duplicate;
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      if (duplicate) {
+        if (batchSizeOf(batches, pos) !== length) {
+          return Promise.reject(new LogError('DUPLICATE_SEQUENCE_NUMBER', `batch of producer ${producerId} repeats sequence ${info.baseSequence} among other batches`));
+        }
+        return this.duplicateResult(duplicate, opts.durable);
+      }
+      this.producerState.stageData(this.producerState.staged(producerId, staged), info, first, offset - 1);
+    }
+    const commit = staged;
+    return this.enqueue(batches, length, span, opts, commit ? () => this.producerState.commit(commit) : null);
+  }
+
+  /**
+   * Writes a transaction marker (a COMMIT or ABORT control batch) and closes the producer's transaction on
+   * this partition; durable before it resolves, as the coordinator completes the transaction only then.
+   */
+  appendTxnMarker(m: TxnMarker): Promise<AppendResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LogError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+    try {
+      this.producerState.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const now = this.clock();
+    const batch = encodeControlBatch(m.commit ? 'commit' : 'abort', m.producerId, m.producerEpoch, m.coordinatorEpoch, now);
+    return this.enqueue(batch, batch.length, 1, { durable: true, recordCount: 1 }, () => {
+      this.producerState.applyMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, m.commit, this.nextOffset, now, this.committedOffset);
+    });
+  }
+
+  /** The answer to a retried batch: its original offsets, once the original is as durable as asked. */
+  private duplicateResult(m: BatchMetadata, durable: boolean): Promise<AppendResult> {
+    const result: AppendResult = { baseOffset: m.firstOffset, lastOffset: m.lastOffset, logAppendTime: -1, logStartOffset: this.startOffset, duplicate: true };
+    const written = this.whenCommitted(m.lastOffset + 1);
+    return (durable ? written.then(() => this.syncTo(m.lastOffset + 1)) : written).then(() => result);
+  }
+
+  /** Assigns offsets and queues the write; onAssigned runs after any roll, before offsets move on (producer state). */
+  private enqueue(
+    batches: Buffer, length: number, span: number, opts: { durable: boolean; recordCount: number }, onAssigned: (() => void) | null,
+  ): Promise<AppendResult> {
     const now = this.clock();
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     let incomingMaxTs = -1;
     if (logAppendTime) incomingMaxTs = now;
     else for (let pos = 0; pos < length; pos += batchSizeOf(batches, pos)) incomingMaxTs = Math.max(incomingMaxTs, maxTimestampOf(batches, pos));
     this.maybeRoll(length, span, now, incomingMaxTs);
+    onAssigned?.();
 
     const seg = this.active;
     const baseOffset = this.nextOffset;
@@ -398,22 +586,33 @@ export class PartitionLog {
     this.segments.push(seg);
     this.dirNeedsSync = true;
     const until = old.nextOffset;
+    // Taken now, at the new segment's base: after a crash, producer state is rebuilt from the newest
+    // snapshot plus a scan of what follows it, at most about a segment.
+    const snapshot = this.producerState.snapshot(this.nextOffset);
     this.finalizing = this.finalizing
       .then(() => this.whenCommitted(until))
       .then(async () => {
-        if (old.deleted) return;
-        old.io++;
-        try {
-          await this.fsyncFn(old.fd);
-          await old.writeIndexes(true);
-        } finally {
-          old.io--;
-          this.maybeCloseDeleted(old);
+        if (!old.deleted) {
+          old.io++;
+          try {
+            await this.fsyncFn(old.fd);
+            await old.writeIndexes(true);
+          } finally {
+            old.io--;
+            this.maybeCloseDeleted(old);
+          }
         }
+        await this.writeSnapshot(snapshot);
       })
       .catch((err: unknown) => {
         this.fail(err);
       });
+  }
+
+  private async writeSnapshot(snapshot: ProducerStateSnapshot): Promise<void> {
+    await writeFileAtomic(join(this.dir, segmentName(snapshot.offset) + SNAPSHOT_SUFFIX), JSON.stringify(snapshot), false, false);
+    const offsets = snapshotOffsets(await fs.promises.readdir(this.dir)).sort((a, b) => b - a);
+    await Promise.all(offsets.slice(SNAPSHOTS_TO_KEEP).map((o) => fs.promises.rm(join(this.dir, segmentName(o) + SNAPSHOT_SUFFIX), { force: true })));
   }
 
   private drain(): void {
@@ -568,11 +767,16 @@ export class PartitionLog {
     return i + 1 < this.segments.length ? this.segments[i + 1]!.baseOffset : this.nextOffset;
   }
 
-  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+  /** Whole batches from the one holding fetchOffset; none starting at or after maxOffset (read_committed: the LSO). */
+  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Infinity): Promise<ReadResult> {
     if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) throw this.outOfRange(fetchOffset);
     const hw = this.committedOffset;
     const empty = (): ReadResult => ({ records: Buffer.alloc(0), logStartOffset: this.startOffset, logEndOffset: hw });
-    if (fetchOffset >= hw) return empty();
+    if (fetchOffset >= Math.min(hw, maxOffset)) return empty();
+    if (maxOffset < hw) {
+      const r = await this.read(fetchOffset, maxBytes, minOneBatch);
+      return { ...r, records: batchesBelow(r.records, maxOffset) };
+    }
     let i = this.segmentIndexFor(fetchOffset);
     let restarts = 0;
     while (i < this.segments.length) {
@@ -765,6 +969,7 @@ export class PartitionLog {
     if (deletable === this.segments.length) this.roll();
     const victims = this.segments.splice(0, deletable);
     this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    this.producerState.truncateHead(this.startOffset);
     for (const seg of victims) {
       this.totalSize -= seg.size;
       await this.removeSegmentFiles(seg);
@@ -791,6 +996,7 @@ export class PartitionLog {
       if (target <= this.startOffset) return this.startOffset;
       await writeCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT, { logStartOffset: target });
       this.startOffset = target;
+      this.producerState.truncateHead(this.startOffset);
       await this.deleteSegmentsBelowStart();
       return this.startOffset;
     });
@@ -947,6 +1153,7 @@ export class PartitionLog {
         maxTimestamp: a.maxTimestamp,
         offsetOfMaxTimestamp: a.offsetOfMaxTimestamp,
         bytesSinceLastIndexEntry: a.bytesSinceLastIndexEntry,
+        producerState: this.producerState.snapshot(this.nextOffset),
       };
       await writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(state), false, false);
     }
@@ -1014,4 +1221,42 @@ function groupSegments(segs: readonly LogSegment[], maxBytes: number, limitOf: (
     i += group.length;
   }
   return groups;
+}
+
+/** What producer-state validation needs from a batch header. */
+function headerInfo(buf: Buffer, pos: number, producerId: number): BatchHeaderInfo {
+  return {
+    producerId,
+    producerEpoch: producerEpochOf(buf, pos),
+    baseSequence: baseSequenceOf(buf, pos),
+    offsetDelta: lastOffsetDeltaOf(buf, pos),
+    maxTimestamp: maxTimestampOf(buf, pos),
+    isTransactional: (attributesOf(buf, pos) & ATTR_TRANSACTIONAL) !== 0,
+  };
+}
+
+/** The leading whole batches of buf that start below limit. */
+function batchesBelow(buf: Buffer, limit: number): Buffer {
+  let end = 0;
+  for (const batch of iterateBatches(buf)) {
+    if (baseOffsetOf(batch) >= limit) break;
+    end += batch.length;
+  }
+  return end === buf.length ? buf : buf.subarray(0, end);
+}
+
+function snapshotOffsets(names: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const n of names) if (n.length === 20 + SNAPSHOT_SUFFIX.length && n.endsWith(SNAPSHOT_SUFFIX) && /^\d{20}/.test(n)) out.push(Number(n.slice(0, 20)));
+  return out;
+}
+
+function parseSnapshot(buf: Buffer | null): ProducerStateSnapshot | null {
+  if (!buf) return null;
+  try {
+    const s = JSON.parse(buf.toString('utf8')) as ProducerStateSnapshot;
+    return s.version === 1 && Array.isArray(s.producers) && Array.isArray(s.aborted) ? s : null;
+  } catch {
+    return null;
+  }
 }
