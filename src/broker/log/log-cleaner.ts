@@ -20,8 +20,8 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import {
-  ATTR_CONTROL, ATTR_DELETE_HORIZON, BATCH_HEADER_SIZE, attributesOf, baseOffsetOf, baseTimestampOf, batchSizeOf,
-  lastOffsetDeltaOf, maxTimestampOf,
+  ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TRANSACTIONAL, BATCH_HEADER_SIZE, attributesOf, baseOffsetOf, baseTimestampOf, batchSizeOf,
+  lastOffsetDeltaOf, maxTimestampOf, producerIdOf, recordCountOf,
 } from '../../protocol/record-batch-header.js';
 import { decodeRecords, rebuildBatch, type DecodedRecord } from '../../protocol/record-batch.js';
 import { closeFd, fdatasync, fsyncDir, pread, pwritev, readFileOrNull, writeFileAtomic } from './fs-util.js';
@@ -64,8 +64,23 @@ const mapKey = (key: Buffer): string => key.toString('latin1');
 
 export type OffsetMap = Map<string, number>;
 
-/** key -> latest offset over the records of segs at offsets in [from, to). */
-export async function buildOffsetMap(segs: readonly LogSegment[], from: number, to: number): Promise<OffsetMap> {
+/** Aborted transactions' data: a batch of producerId whose base offset lies in [firstOffset, lastOffset]. */
+export interface AbortedRange {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/** Whether a transactional batch belongs to an aborted transaction (its records are discarded, as Kafka's cleaner does). */
+function isAborted(batch: Buffer, aborted: readonly AbortedRange[] | undefined): boolean {
+  if (!aborted || aborted.length === 0 || (attributesOf(batch) & ATTR_TRANSACTIONAL) === 0) return false;
+  const pid = producerIdOf(batch);
+  const base = baseOffsetOf(batch);
+  return aborted.some((a) => a.producerId === pid && a.firstOffset <= base && base <= a.lastOffset);
+}
+
+/** key -> latest offset over the records of segs at offsets in [from, to); aborted transactions' records do not count. */
+export async function buildOffsetMap(segs: readonly LogSegment[], from: number, to: number, aborted?: readonly AbortedRange[]): Promise<OffsetMap> {
   const map: OffsetMap = new Map();
   for (const seg of segs) {
     if (seg.nextOffset <= from || seg.baseOffset >= to) continue;
@@ -76,7 +91,7 @@ export async function buildOffsetMap(segs: readonly LogSegment[], from: number, 
         const base = baseOffsetOf(batch);
         if (base + lastOffsetDeltaOf(batch) < from) continue;
         if (base >= to) break;
-        if (attributesOf(batch) & ATTR_CONTROL) continue;
+        if (attributesOf(batch) & ATTR_CONTROL || isAborted(batch, aborted)) continue;
         for (const r of decodeRecords(batch, { verifyCrc: false }).records) {
           if (r.key !== null && r.offset >= from && r.offset < to) map.set(mapKey(r.key), r.offset);
         }
@@ -95,6 +110,14 @@ export interface CleanContext {
   deleteRetentionMs: number;
   indexIntervalBytes: number;
   hook?: CleanerHook;
+  /** Data of aborted transactions, dropped. */
+  aborted?: readonly AbortedRange[];
+  /**
+   * The batch ending at this offset (the log end, when the active segment is empty) is kept as it is: a
+   * consumer must find a batch that takes it to the log end, which Kafka guarantees by never cleaning
+   * the active segment.
+   */
+  retainBatchEndingAt?: number;
 }
 
 export interface GroupResult {
@@ -146,7 +169,11 @@ export async function cleanGroup(group: readonly LogSegment[], ctx: CleanContext
       seg.io++;
       try {
         for await (const { batch } of segmentBatches(segFd, seg.committedSize)) {
-          const kept = filterBatch(batch, ctx);
+          const kept = baseOffsetOf(batch) + lastOffsetDeltaOf(batch) + 1 === ctx.retainBatchEndingAt
+            ? { batch, removed: 0, horizon: -1 }
+            : isAborted(batch, ctx.aborted)
+              ? { batch: null, removed: recordCountOf(batch), horizon: -1 }
+              : filterBatch(batch, ctx);
           recordsRemoved += kept.removed;
           if (kept.horizon > latestDeleteHorizon) latestDeleteHorizon = kept.horizon;
           if (kept.batch !== batch) changed = true;

@@ -947,6 +947,8 @@ export class PartitionLog {
     if (this.closed || this.failure) return 0;
     const c = this.config;
     this.rollByAge(now);
+    // Kafka's producer.id.expiration.ms, checked as often as retention.
+    this.producerState.expire(now - c.producerIdExpirationMs);
     if (!hasPolicy(c.cleanupPolicy, 'delete')) return 0;
 
     let deletable = 0;
@@ -1022,6 +1024,8 @@ export class PartitionLog {
     if (!hasPolicy(c.cleanupPolicy, 'compact') || this.segments.length < 2) return null;
     const firstDirty = Math.max(this.cleanerOffset, this.startOffset);
     let firstUncleanable = this.active.baseOffset;
+    // Open transactions are undecided: nothing from the segment holding the first of them on is cleaned.
+    const unstable = this.producerState.firstUnstableOffset();
     let cleanBytes = 0;
     let dirtyBytes = 0;
     let firstDirtySegment: LogSegment | null = null;
@@ -1030,6 +1034,10 @@ export class PartitionLog {
       if (this.limitOffsetOf(i) <= firstDirty) {
         cleanBytes += seg.size;
         continue;
+      }
+      if (unstable >= 0 && this.limitOffsetOf(i) > unstable) {
+        firstUncleanable = seg.baseOffset;
+        break;
       }
       await seg.ensureIndexes(this.limitOffsetOf(i), c.indexIntervalBytes);
       // KIP-58: a segment holding records younger than min.compaction.lag.ms, and all after it, wait.
@@ -1085,7 +1093,10 @@ export class PartitionLog {
       while (n < this.segments.length - 1 && this.limitOffsetOf(n) <= endOffset) n++;
       if (n === 0) return null;
       const targets = this.segments.slice(0, n);
-      const map = await buildOffsetMap(targets, info.firstDirty, endOffset);
+      const aborted = this.producerState.abortedRanges(this.startOffset, endOffset);
+      const map = await buildOffsetMap(targets, info.firstDirty, endOffset, aborted);
+      // With an empty active segment the last batch of the log is among the targets: it stays whole.
+      const retainBatchEndingAt = this.active.size === 0 && endOffset === this.nextOffset ? endOffset : -1;
       const result: CompactionResult = {
         firstDirty: info.firstDirty, endOffset, segmentsBefore: n, segmentsAfter: 0,
         bytesBefore: targets.reduce((t, s) => t + s.size, 0), bytesAfter: 0, recordsRemoved: 0,
@@ -1093,7 +1104,7 @@ export class PartitionLog {
       let latestDeleteHorizon = -1;
       for (const group of groupSegments(targets, c.segmentBytes, (s) => this.limitOffsetOf(this.segments.indexOf(s)))) {
         const cleaned = await cleanGroup(group, {
-          dir: this.dir, map, now, deleteRetentionMs: c.deleteRetentionMs, indexIntervalBytes: c.indexIntervalBytes,
+          dir: this.dir, map, now, deleteRetentionMs: c.deleteRetentionMs, indexIntervalBytes: c.indexIntervalBytes, aborted, retainBatchEndingAt,
           ...(this.options.cleanerHook ? { hook: this.options.cleanerHook } : {}),
         });
         result.recordsRemoved += cleaned.recordsRemoved;

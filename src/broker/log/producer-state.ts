@@ -220,6 +220,11 @@ export class ProducerStateManager {
     return out;
   }
 
+  /** Aborted transactions ending at or after from and starting before to, with their marker offsets. */
+  abortedRanges(from: number, to: number): AbortedTxn[] {
+    return this.aborted.filter((a) => a.lastOffset >= from && a.firstOffset < to);
+  }
+
   get abortedCount(): number {
     return this.aborted.length;
   }

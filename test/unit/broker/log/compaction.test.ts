@@ -18,7 +18,7 @@ const cfg = (over: Partial<LogConfig> = {}): LogConfig => ({
   ...DEFAULT_LOG_CONFIG, cleanupPolicy: 'compact', segmentBytes: 4096, segmentMs: HOUR, deleteRetentionMs: 60_000, ...over,
 });
 
-/** 600 updates over 30 keys in batches of 6, key k deleted (tombstone) when k % 7 === 3 near the end. */
+/** 600 updates over 30 keys in batches of 6, key k deleted (tombstone) when k % 7 === 3 near the end, then key 'end'. */
 async function writeUpdates(log: PartitionLog, opts: { compression?: number; timestamp?: number } = {}): Promise<Rec[]> {
   const written: Rec[] = [];
   for (let b = 0; b < 100; b++) {
@@ -30,6 +30,8 @@ async function writeUpdates(log: PartitionLog, opts: { compression?: number; tim
   }
   const tombstones = Array.from({ length: 30 }, (_, k) => k).filter((k) => k % 7 === 3).map((k) => ({ key: `k${k}`, value: null }));
   written.push(...(await appendKeyed(log, tombstones, opts)));
+  // The log's last batch is never cleaned (see retainBatchEndingAt): a live record of its own key.
+  written.push(...(await appendKeyed(log, [{ key: 'end', value: 'end' }], opts)));
   return written;
 }
 
@@ -244,4 +246,41 @@ test('checkCompactedTopicKeys refuses keyless records in compacted topics only',
   assert.equal(checkCompactedTopicKeys(keyed, cfg(), 'users', 3), null);
   assert.equal(checkCompactedTopicKeys(keyless, cfg({ cleanupPolicy: 'delete' }), 'events', 0), null);
   assert.equal(checkCompactedTopicKeys(keyless, cfg({ cleanupPolicy: 'compact,delete' }), 'users', 0)?.errorCode, 87);
+});
+
+test('the last batch of the log survives cleaning whole, so a reader can always reach the log end', async (t) => {
+  const log = await PartitionLog.open(tempDir(t), cfg());
+  defer(t, () => log.close());
+  await writeUpdates(log);
+  // A final batch of nothing but tombstones for keys that are already deleted: cleaning would empty it.
+  await appendKeyed(log, [{ key: 'end', value: null }, { key: 'k3', value: null }]);
+  const end = log.logEndOffset;
+  const now = later();
+  await log.compact(now);
+  await log.compact(now + 2 * HOUR, { force: true });
+  const batches = await readBatches(log);
+  const last = batches.at(-1)!;
+  assert.equal(last.baseOffset + last.lastOffsetDelta + 1, end, 'a batch still ends at the log end');
+  assert.deepEqual(last.records.map((r) => [r.key, r.value]), [['end', null], ['k3', null]]);
+  // Everything before it was cleaned as usual: no tombstone survives its horizon there.
+  assert.ok(batches.slice(0, -1).every((b) => b.records.every((r) => r.value !== null)));
+});
+
+test('the cleaner drops aborted transactions and leaves undecided ones alone', async (t) => {
+  const log = await PartitionLog.open(tempDir(t), cfg());
+  defer(t, () => log.close());
+  const txn = (pid: number, seq: number, key: string, value: string) =>
+    log.append(encodeBatch([{ key, value }], { producerId: pid, producerEpoch: 0, baseSequence: seq, isTransactional: true }), { durable: false, recordCount: 1 });
+  await appendKeyed(log, [{ key: 'a', value: 'committed-1' }]);
+  await txn(1, 0, 'a', 'aborted'); // the latest 'a' by offset, but aborted
+  await log.appendTxnMarker({ producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, commit: false });
+  await writeUpdates(log);
+  const open = await txn(2, 0, 'b', 'open');
+  await writeUpdates(log);
+  await log.compact(later());
+  const records = await readAll(log);
+  assert.deepEqual(records.filter((r) => r.key === 'a').map((r) => r.value), ['committed-1'], 'the aborted value neither survives nor shadows');
+  // From the open transaction's segment on nothing was cleaned: its record and the updates after it remain.
+  assert.ok(records.some((r) => r.offset === open.baseOffset && r.value === 'open'));
+  assert.ok(records.filter((r) => r.key === 'k0').length > 1, 'updates after the open transaction are not compacted yet');
 });
