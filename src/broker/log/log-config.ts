@@ -32,6 +32,8 @@ export interface LogConfig {
   minCompactionLagMs: number;
   /** max.compaction.lag.ms: a dirty segment older than this is cleaned whatever the dirty ratio. */
   maxCompactionLagMs: number;
+  /** producer.id.expiration.ms (broker-wide): a producer's state is dropped this long after its last write. */
+  producerIdExpirationMs: number;
 }
 
 /** Kafka's "never": Long.MAX_VALUE does not fit a JS number, and nothing distinguishes the two in practice. */
@@ -54,6 +56,7 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
   maxCompactionLagMs: NEVER,
+  producerIdExpirationMs: 86400000,
 }) as LogConfig;
 
 /** Whether a cleanup.policy value includes the given policy ('compact' or 'delete'). */

@@ -149,6 +149,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   b('log.retention.ms', 'long', null, 'Retention in ms; overrides the minutes and hours settings.', 'retentionMs'),
   b('log.retention.bytes', 'long', '-1', 'Default of the topic retention.bytes.', 'retentionBytes'),
   b('log.retention.check.interval.ms', 'long', '300000', 'How often segments are checked for deletion.'),
+  b('producer.id.expiration.ms', 'int', '86400000', 'How long a partition keeps an idempotent producer\'s state after its last write; retries within it are recognised as duplicates.', 'producerIdExpirationMs'),
   b('log.segment.bytes', 'int', '1073741824', 'Default of the topic segment.bytes.', 'segmentBytes'),
   b('log.roll.hours', 'int', '168', 'Default segment age before a roll, in hours.'),
   b('log.roll.ms', 'long', null, 'Default segment age before a roll, in ms; overrides log.roll.hours.', 'segmentMs'),

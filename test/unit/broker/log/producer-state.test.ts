@@ -165,3 +165,16 @@ test('producer state survives a clean reopen without scanning, and a crash throu
   await crashed.appendTxnMarker({ producerId: 3, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
   assert.equal(crashed.lastStableOffset, crashed.highWatermark);
 });
+
+test('producer state expires producer.id.expiration.ms after its last write, unless a transaction is open', async (t) => {
+  const log = await PartitionLog.open(tempDir(t), cfg({ producerIdExpirationMs: 60_000 }));
+  defer(t, () => log.close());
+  const old = Date.now() - 120_000;
+  await log.append(encodeBatch([{ value: 'a' }], { producerId: 1, producerEpoch: 0, baseSequence: 0, timestamp: old }), { durable: false, recordCount: 1 });
+  await log.append(encodeBatch([{ value: 'b' }], { producerId: 2, producerEpoch: 0, baseSequence: 0, isTransactional: true, timestamp: old }), { durable: false, recordCount: 1 });
+  await append(log, { pid: 3, seq: 0 });
+  await log.enforceRetention(Date.now());
+  assert.deepEqual(log.producers().map((p) => p.producerId).sort(), [2, 3]);
+  // Forgotten: its next batch may carry any sequence.
+  assert.equal((await append(log, { pid: 1, seq: 17 })).duplicate, undefined);
+});
