@@ -14,6 +14,9 @@ import { OffsetsTopic } from './group/offsets-topic.js';
 import { parseGroupConfig } from './group/group-config.js';
 import { RealTimers } from './group/timers.js';
 import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
+import { TransactionCoordinator, parseTxnConfig } from './txn/transaction-coordinator.js';
+import { TransactionLog } from './txn/transaction-log.js';
+import { ProducerIdAllocator } from './txn/producer-ids.js';
 
 export interface BrokerIdentity {
   clusterId: string;
@@ -33,6 +36,8 @@ export class Broker {
   private readonly groupTimers = new RealTimers();
   /** Broker configs changed at runtime (AlterConfigs on the broker resource), persisted in the data dir. */
   readonly dynamicConfigs: DynamicBrokerConfigs;
+  /** The transaction coordinator (and producer id allocation); set up by loadTransactions. */
+  transactions!: TransactionCoordinator;
 
   constructor(
     readonly config: BrokerConfig,
@@ -54,7 +59,18 @@ export class Broker {
     if (this.logs.topic('__consumer_offsets')) this.log(`loaded consumer groups from __consumer_offsets in ${Date.now() - started} ms`);
   }
 
+  /** Opens the producer id allocator and rebuilds transactions from __transaction_state (after the groups). */
+  async loadTransactions(): Promise<void> {
+    const ids = await ProducerIdAllocator.open(this.logs.dataDir);
+    const config = parseTxnConfig(this.config.raw);
+    this.transactions = new TransactionCoordinator(
+      this.logs, new TransactionLog(this.logs, config.logPartitions, this.log), ids, this.groups, this.offsetsTopic,
+      (log) => this.appendWaiters.notify(log), config, this.log,
+    );
+  }
+
   stopGroups(): void {
+    this.transactions?.stop();
     this.groups.stop();
     this.groupTimers.clearAll();
   }

@@ -60,6 +60,7 @@ export class BrokerServer {
     const server = createServer({ noDelay: true });
     const identity = { clusterId, host: '', port: 0 };
     const broker = new Broker(config, logs, identity, log);
+    await broker.loadTransactions();
     server.on('connection', (socket: Socket) => {
       const c = new Connection(socket, broker);
       broker.connectionOpened(c);
@@ -81,7 +82,13 @@ export class BrokerServer {
     identity.port = port;
     logs.start();
     // Loads in the background, as Kafka's coordinator does: group requests answer COORDINATOR_LOAD_IN_PROGRESS until done.
-    broker.loadGroups().catch((err: unknown) => log(`loading consumer groups failed: ${(err as Error).stack ?? String(err)}`));
+    // Transactions load after the groups: completing a decided transaction settles the groups' pending offsets.
+    broker
+      .loadGroups()
+      .catch((err: unknown) => log(`loading consumer groups failed: ${(err as Error).stack ?? String(err)}`))
+      .then(() => broker.transactions.load())
+      .then(() => broker.transactions.start())
+      .catch((err: unknown) => log(`loading transactions failed: ${(err as Error).stack ?? String(err)}`));
     return new BrokerServer(server, broker, options.host, port);
   }
 

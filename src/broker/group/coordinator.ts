@@ -24,7 +24,12 @@ export interface StoreRecord {
 /** Where group metadata and offsets are made durable; resolves once the records are on disk. */
 export interface GroupStore {
   write(groupId: string, records: StoreRecord[]): Promise<void>;
+  /** Writes offsets inside a producer's transaction: a transactional batch, decided later by a marker. */
+  writeTransactional(groupId: string, records: StoreRecord[], producerId: number, producerEpoch: number): Promise<void>;
 }
+
+/** Offsets committed in a transaction (TxnOffsetCommit) that no marker has decided yet. */
+type PendingTxnOffsets = Map<string, { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number }>;
 
 export interface CoordinatorConfig {
   /** group.initial.rebalance.delay.ms */
@@ -140,6 +145,8 @@ function offsetKey(topic: string, partition: number): string {
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
+  /** group -> producer id -> offsets written in its open transaction. */
+  private readonly pendingTxn = new Map<string, Map<number, PendingTxnOffsets>>();
   private loadingCount = 0;
   private stopped = false;
   private expiryTimer: TimerHandle | null = null;
@@ -698,6 +705,83 @@ export class GroupCoordinator {
     return 0;
   }
 
+  /**
+   * TxnOffsetCommit: checks the committer as commitOffsets does (a member's generation when it gives
+   * one, KIP-447), then writes the offsets inside the producer's transaction. They become the group's
+   * committed offsets only when the transaction commits (completeTransaction).
+   */
+  async commitTxnOffsets(req: {
+    groupId: string; producerId: number; producerEpoch: number; generationId: number; memberId: string; groupInstanceId: string | null; offsets: OffsetToCommit[];
+  }): Promise<number> {
+    if (this.isLoading) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    const group = this.groups.get(req.groupId);
+    if (group && req.generationId >= 0 && !group.is('Empty')) {
+      if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+      const member = group.get(req.memberId);
+      if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!group && req.generationId >= 0) {
+      return ErrorCode.ILLEGAL_GENERATION;
+    }
+    if (req.offsets.length === 0) return 0;
+    const now = this.timers.now();
+    const records = req.offsets.map((o) => ({
+      key: encodeOffsetCommitKey(req.groupId, o.topic, o.partition),
+      value: encodeOffsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
+    }));
+    try {
+      await this.store.writeTransactional(req.groupId, records, req.producerId, req.producerEpoch);
+    } catch (err) {
+      const code = (err as { errorCode?: number }).errorCode;
+      if (code === ErrorCode.INVALID_PRODUCER_EPOCH) return ErrorCode.PRODUCER_FENCED;
+      this.log(`group ${req.groupId}: storing transactional offsets failed: ${(err as Error).message}`);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    const pending = this.pendingFor(req.groupId, req.producerId);
+    for (const o of req.offsets) {
+      pending.set(offsetKey(o.topic, o.partition), { topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now });
+    }
+    return 0;
+  }
+
+  private pendingFor(groupId: string, producerId: number): PendingTxnOffsets {
+    let byProducer = this.pendingTxn.get(groupId);
+    if (!byProducer) this.pendingTxn.set(groupId, (byProducer = new Map()));
+    let pending = byProducer.get(producerId);
+    if (!pending) byProducer.set(producerId, (pending = new Map()));
+    return pending;
+  }
+
+  /** The transaction's marker is written: its offsets become the group's committed offsets, or are dropped. */
+  completeTransaction(groupId: string, producerId: number, commit: boolean): void {
+    const byProducer = this.pendingTxn.get(groupId);
+    const pending = byProducer?.get(producerId);
+    if (!byProducer || !pending) return;
+    byProducer.delete(producerId);
+    if (byProducer.size === 0) this.pendingTxn.delete(groupId);
+    if (!commit) return;
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = new Group(groupId, this.timers.now());
+      this.groups.set(groupId, group);
+    }
+    for (const [key, o] of pending) group.offsets.set(key, { ...o, expireTimestamp: -1 });
+  }
+
+  /** A transaction of this producer ended: every group's offsets it wrote are decided (Kafka's handleTxnCompletion). */
+  completeTransactionsOf(producerId: number, commit: boolean): void {
+    for (const [groupId, byProducer] of [...this.pendingTxn]) if (byProducer.has(producerId)) this.completeTransaction(groupId, producerId, commit);
+  }
+
+  /** Partitions of the group with offsets awaiting a transaction's outcome (OffsetFetch requireStable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const byProducer = this.pendingTxn.get(groupId);
+    if (!byProducer) return false;
+    const key = offsetKey(topic, partition);
+    for (const pending of byProducer.values()) if (pending.has(key)) return true;
+    return false;
+  }
+
   /** Committed offsets; topics null means every offset the group has. Unknown ones are -1, as in Kafka. */
   fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
     if (this.isLoading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] };
@@ -899,7 +983,9 @@ export class GroupCoordinator {
    * request is answered COORDINATOR_LOAD_IN_PROGRESS. Restored members are not known to be alive: each
    * gets a session timeout to heartbeat, as Kafka does after a coordinator moves.
    */
-  async load(readAll: (visit: (key: Buffer | null, value: Buffer | null) => void) => Promise<void>): Promise<void> {
+  async load(
+    readAll: (visit: (key: Buffer | null, value: Buffer | null) => void, visitPending: (producerId: number, key: Buffer | null, value: Buffer | null) => void) => Promise<void>,
+  ): Promise<void> {
     this.loadingCount++;
     const metadata = new Map<string, GroupMetadataValue | null>();
     const offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitValue }>>();
@@ -917,6 +1003,19 @@ export class GroupCoordinator {
           if (!forGroup) offsets.set(key.group, (forGroup = new Map()));
           if (valueBuf) forGroup.set(offsetKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(valueBuf) });
           else forGroup.delete(offsetKey(key.topic, key.partition));
+        } catch {
+          skipped++;
+        }
+      }, (producerId, keyBuf, valueBuf) => {
+        // Offsets of a transaction still open at the log end: its coordinator will decide them.
+        if (!keyBuf || !valueBuf) return;
+        try {
+          const key = decodeKey(keyBuf);
+          if (key.type !== 'offset') return;
+          const v = decodeOffsetCommitValue(valueBuf);
+          this.pendingFor(key.group, producerId).set(offsetKey(key.topic, key.partition), {
+            topic: key.topic, partition: key.partition, offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestamp: v.commitTimestamp,
+          });
         } catch {
           skipped++;
         }

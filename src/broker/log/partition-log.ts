@@ -444,7 +444,8 @@ export class PartitionLog {
 
   // -------------------------------------------------------------------------------------------- append
 
-  append(batches: Buffer, opts: { durable: boolean; recordCount: number }): Promise<AppendResult> {
+  /** origin 'coordinator': the broker's own write for a producer (TxnOffsetCommit): epochs are checked, sequences not. */
+  append(batches: Buffer, opts: { durable: boolean; recordCount: number; origin?: 'client' | 'coordinator' }): Promise<AppendResult> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new LogError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
     const length = batches.length;
@@ -470,6 +471,7 @@ export class PartitionLog {
         return Promise.reject(new LogError('INVALID_REQUEST', 'control batches are written by the transaction coordinator only'));
       }
       const info = headerInfo(batches, pos, producerId);
+      if (opts.origin === 'coordinator') info.fromCoordinator = true;
       staged ??= new Map();
       let duplicate: BatchMetadata | null;
       try {

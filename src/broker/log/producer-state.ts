@@ -50,6 +50,8 @@ export interface BatchHeaderInfo {
   offsetDelta: number;
   maxTimestamp: number;
   isTransactional: boolean;
+  /** Written by the broker on the producer's behalf (transactional offsets): no sequence of its own. */
+  fromCoordinator?: boolean;
 }
 
 export type CheckResult = { duplicate: null } | { duplicate: BatchMetadata };
@@ -110,7 +112,9 @@ export class ProducerStateManager {
         `epoch ${b.producerEpoch} of producer ${b.producerId} is older than the current epoch ${entry.producerEpoch} in ${this.where}`,
       );
     }
-    if (b.producerEpoch !== entry.producerEpoch) {
+    if (b.fromCoordinator) {
+      // Only the epoch matters, checked above.
+    } else if (b.producerEpoch !== entry.producerEpoch) {
       if (b.baseSequence !== 0) {
         throw new LogError(
           'OUT_OF_ORDER_SEQUENCE_NUMBER',
@@ -153,8 +157,9 @@ export class ProducerStateManager {
       e.producerEpoch = b.producerEpoch;
       e.batches = [];
     }
-    e.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequence(b.baseSequence, b.offsetDelta), firstOffset, lastOffset, timestamp: b.maxTimestamp });
+    if (!b.fromCoordinator) e.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequence(b.baseSequence, b.offsetDelta), firstOffset, lastOffset, timestamp: b.maxTimestamp });
     if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
+    // (a coordinator write adds no sequence range: the producer's own sequences stay as they were)
     e.lastTimestamp = Math.max(e.lastTimestamp, b.maxTimestamp);
     if (b.isTransactional && e.currentTxnFirstOffset < 0) e.currentTxnFirstOffset = firstOffset;
   }

@@ -18,6 +18,13 @@ class MemoryStore implements GroupStore {
     if (this.failing) throw new Error('disk full');
     for (const r of records) this.records.push({ ...r, groupId });
   }
+  /** Transactional writes held per producer until completeTransaction decides them (as markers do). */
+  readonly pending = new Map<number, StoreRecord[]>();
+  async writeTransactional(_groupId: string, records: StoreRecord[], producerId: number): Promise<void> {
+    await Promise.resolve();
+    if (this.failing) throw new Error('disk full');
+    this.pending.set(producerId, [...(this.pending.get(producerId) ?? []), ...records]);
+  }
   async readAll(visit: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
     for (const r of this.records) visit(r.key, r.value);
   }
