@@ -113,7 +113,10 @@ export function metadataV9(correlationId: number, topics: string[]): Buffer {
 }
 
 /** A magic-2 record batch of uncompressed key/value records, CRC-32C over attributes..end. */
-export function recordBatch(records: { key: string | null; value: string | null }[], baseTimestamp: number): Buffer {
+export function recordBatch(
+  records: { key: string | null; value: string | null }[], baseTimestamp: number,
+  producer: { producerId: bigint; producerEpoch: number; baseSequence: number; transactional?: boolean } | null = null,
+): Buffer {
   const recs = new Bytes();
   records.forEach((r, i) => {
     const rec = new Bytes().int8(0).varlong(0).varint(i);
@@ -126,13 +129,13 @@ export function recordBatch(records: { key: string | null; value: string | null 
     recs.varint(body.length).raw(body);
   });
   const afterCrc = new Bytes()
-    .int16(0)
+    .int16(producer?.transactional ? 0x10 : 0)
     .int32(records.length - 1)
     .int64(BigInt(baseTimestamp))
     .int64(BigInt(baseTimestamp))
-    .int64(-1n)
-    .int16(-1)
-    .int32(-1)
+    .int64(producer?.producerId ?? -1n)
+    .int16(producer?.producerEpoch ?? -1)
+    .int32(producer?.baseSequence ?? -1)
     .int32(records.length)
     .raw(recs.build())
     .build();
