@@ -54,7 +54,7 @@ export class Broker {
   /** Rebuilds groups and offsets from __consumer_offsets; requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. */
   async loadGroups(): Promise<void> {
     const started = Date.now();
-    await this.groups.load((visit) => this.offsetsTopic.readAll(visit));
+    await this.groups.load((visit, visitPending) => this.offsetsTopic.readAll(visit, visitPending));
     this.groups.startExpiry();
     if (this.logs.topic('__consumer_offsets')) this.log(`loaded consumer groups from __consumer_offsets in ${Date.now() - started} ms`);
   }

@@ -23,6 +23,11 @@ export interface TxnCoordinatorConfig {
   abortCheckIntervalMs: number;
   /** transaction.state.log.num.partitions */
   logPartitions: number;
+  /**
+   * kappa.test.txn.crash.at (tests only): 'prepared' makes the process SIGKILL itself once a Prepare state
+   * is durable and before any marker, 'marked' after the markers and before the Complete state.
+   */
+  crashAt?: string;
 }
 
 export const DEFAULT_TXN_CONFIG: TxnCoordinatorConfig = {
@@ -42,6 +47,7 @@ export function parseTxnConfig(raw: Record<string, string>): TxnCoordinatorConfi
     idExpirationMs: num('transactional.id.expiration.ms', DEFAULT_TXN_CONFIG.idExpirationMs),
     abortCheckIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms', DEFAULT_TXN_CONFIG.abortCheckIntervalMs),
     logPartitions: Math.max(1, num('transaction.state.log.num.partitions', DEFAULT_TXN_CONFIG.logPartitions)),
+    ...(raw['kappa.test.txn.crash.at'] ? { crashAt: raw['kappa.test.txn.crash.at'].trim() } : {}),
   };
 }
 
@@ -267,6 +273,7 @@ export class TransactionCoordinator {
   /** Writes the markers of a decided transaction, then stores Complete*. Runs with the id busy. */
   private async completeInBackground(m: TxnMetadata, commit: boolean): Promise<void> {
     m.busy = true;
+    this.crashPoint('prepared');
     try {
       for (const [topic, parts] of m.partitions) {
         const t = this.logs.topic(topic);
@@ -283,11 +290,17 @@ export class TransactionCoordinator {
         }
       }
       if (m.partitions.has(OFFSETS_TOPIC)) this.groups.completeTransactionsOf(m.producerId, commit);
+      this.crashPoint('marked');
     } finally {
       m.busy = false;
     }
     const code = await this.persist(m, { ...m, state: commit ? 'CompleteCommit' : 'CompleteAbort', lastUpdateTimestamp: Date.now() });
     if (code !== 0) this.log(`transaction ${m.transactionalId}: could not store its completion; it completes again after a restart`);
+  }
+
+  /** The test knob: die here as a power cut would. */
+  private crashPoint(step: string): void {
+    if (this.config.crashAt === step) process.kill(process.pid, 'SIGKILL');
   }
 
   /** Aborts an open transaction with a bumped epoch, so the producer that opened it is fenced. */
