@@ -137,11 +137,16 @@ export class TransactionCoordinator {
     const id = req.transactionalId;
     let m = this.txns.get(id);
     if (!m) {
-      m = {
-        transactionalId: id, producerId: await this.ids.allocate(), producerEpoch: -1, timeoutMs: req.timeoutMs, state: 'Empty',
-        partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: Date.now(), busy: false,
-      };
-      this.txns.set(id, m);
+      const producerId = await this.ids.allocate();
+      // A concurrent first InitProducerId for the same id may have won meanwhile: use its metadata.
+      m = this.txns.get(id);
+      if (!m) {
+        m = {
+          transactionalId: id, producerId, producerEpoch: -1, timeoutMs: req.timeoutMs, state: 'Empty',
+          partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: Date.now(), busy: false,
+        };
+        this.txns.set(id, m);
+      }
     }
     if (m.busy || m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     // KIP-360: a producer re-initialising names its current id and epoch; a stale one is fenced.
