@@ -3,6 +3,7 @@
 // acknowledged only after fsync); at start-up every partition is read from its start to rebuild state.
 // Created on first use, as Kafka does, with offsets.topic.num.partitions partitions.
 import type { LogManager, TopicInfo } from '../log/log-manager.js';
+import { InternalTopic } from '../log/internal-topic.js';
 import { LogError } from '../log/log-error.js';
 import { decodeControlRecord, decodeRecords, encodeBatch, iterateBatches } from '../../protocol/record-batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -12,41 +13,20 @@ import { OFFSETS_TOPIC, partitionForGroup } from './offsets-records.js';
 const READ_CHUNK_BYTES = 1 << 20;
 
 export class OffsetsTopic implements GroupStore {
-  private creating: Promise<TopicInfo> | null = null;
+  private readonly topic: InternalTopic;
 
-  constructor(
-    private readonly logs: LogManager,
-    private readonly partitionCount: number,
-    private readonly log: (line: string) => void = () => {},
-  ) {}
+  constructor(logs: LogManager, partitionCount: number, log: (line: string) => void = () => {}) {
+    this.topic = new InternalTopic(logs, OFFSETS_TOPIC, partitionCount, log);
+  }
 
   /** The topic, created (compacted, internal) when missing. */
   ensure(): Promise<TopicInfo> {
-    const existing = this.logs.topic(OFFSETS_TOPIC);
-    if (existing) return Promise.resolve(existing);
-    if (!this.creating) {
-      this.creating = this.logs.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' }).then(
-        (t) => {
-          this.log(`created ${OFFSETS_TOPIC} with ${this.partitionCount} partition(s)`);
-          return t;
-        },
-        (err: unknown) => {
-          // A concurrent creation (or an admin's) won: use it.
-          const t = this.logs.topic(OFFSETS_TOPIC);
-          if (t) return t;
-          throw err;
-        },
-      ).finally(() => (this.creating = null));
-    }
-    return this.creating;
+    return this.topic.ensure();
   }
 
   async write(groupId: string, records: StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const topic = await this.ensure();
-    // The topic's real partition count decides placement, so a changed setting cannot strand groups.
-    const partition = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
-    if (!partition) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `${OFFSETS_TOPIC} has no partition for group ${groupId}`);
+    const partition = await this.partitionFor(groupId);
     const batch = encodeBatch(records.map((r) => ({ key: r.key, value: r.value })));
     await partition.append(batch, { durable: true, recordCount: records.length });
   }
@@ -62,6 +42,7 @@ export class OffsetsTopic implements GroupStore {
   /** The partition of __consumer_offsets that holds the group (created when missing). */
   async partitionFor(groupId: string): Promise<PartitionLog> {
     const topic = await this.ensure();
+    // The topic's real partition count decides placement, so a changed setting cannot strand groups.
     const partition = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
     if (!partition) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `${OFFSETS_TOPIC} has no partition for group ${groupId}`);
     return partition;
@@ -76,7 +57,7 @@ export class OffsetsTopic implements GroupStore {
     visit: (key: Buffer | null, value: Buffer | null) => void,
     visitPending: (producerId: number, key: Buffer | null, value: Buffer | null) => void = () => {},
   ): Promise<void> {
-    const topic = this.logs.topic(OFFSETS_TOPIC);
+    const topic = this.topic.existing;
     if (!topic) return;
     for (const p of topic.partitions) {
       let offset = p.logStartOffset;

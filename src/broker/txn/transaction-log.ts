@@ -5,7 +5,8 @@
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { decodeRecords, encodeBatch, iterateBatches } from '../../protocol/record-batch.js';
-import type { LogManager, TopicInfo } from '../log/log-manager.js';
+import type { LogManager } from '../log/log-manager.js';
+import { InternalTopic } from '../log/internal-topic.js';
 import { LogError } from '../log/log-error.js';
 import { partitionForGroup } from '../group/offsets-records.js';
 
@@ -69,30 +70,15 @@ export function decodeTxnValue(buf: Buffer): TxnLogValue {
 const READ_CHUNK_BYTES = 1 << 20;
 
 export class TransactionLog {
-  private creating: Promise<TopicInfo> | null = null;
+  private readonly topic: InternalTopic;
 
-  constructor(private readonly logs: LogManager, private readonly partitionCount: number, private readonly log: (line: string) => void) {}
-
-  private ensure(): Promise<TopicInfo> {
-    const existing = this.logs.topic(TRANSACTION_STATE_TOPIC);
-    if (existing) return Promise.resolve(existing);
-    this.creating ??= this.logs.createTopic(TRANSACTION_STATE_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' }).then(
-      (t) => {
-        this.log(`created ${TRANSACTION_STATE_TOPIC} with ${this.partitionCount} partition(s)`);
-        return t;
-      },
-      (err: unknown) => {
-        const t = this.logs.topic(TRANSACTION_STATE_TOPIC);
-        if (t) return t;
-        throw err;
-      },
-    ).finally(() => (this.creating = null));
-    return this.creating;
+  constructor(logs: LogManager, partitionCount: number, private readonly log: (line: string) => void) {
+    this.topic = new InternalTopic(logs, TRANSACTION_STATE_TOPIC, partitionCount, log);
   }
 
   /** Durably stores a transactional id's state (null: a tombstone, the id expired). */
   async write(transactionalId: string, value: TxnLogValue | null): Promise<void> {
-    const topic = await this.ensure();
+    const topic = await this.topic.ensure();
     const partition = topic.partitions[partitionForGroup(transactionalId, topic.partitions.length)]!;
     const batch = encodeBatch([{ key: encodeTxnKey(transactionalId), value: value ? encodeTxnValue(value) : null }]);
     await partition.append(batch, { durable: true, recordCount: 1 });
@@ -101,7 +87,7 @@ export class TransactionLog {
   /** The latest state of every transactional id. */
   async readAll(): Promise<Map<string, TxnLogValue>> {
     const out = new Map<string, TxnLogValue>();
-    const topic = this.logs.topic(TRANSACTION_STATE_TOPIC);
+    const topic = this.topic.existing;
     if (!topic) return out;
     for (const p of topic.partitions) {
       let offset = p.logStartOffset;
