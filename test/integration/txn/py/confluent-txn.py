@@ -214,7 +214,8 @@ def fence(bootstrap, topic, txn_id):
 
 def idem(bootstrap, topic, partitions, count):
     acked = [0]
-    errors = []
+    errors = []  # delivery failures
+    client_errors = []  # error_cb: transport errors are informational, a fatal one is not
     offsets = {}
 
     def on_delivery(err, msg):
@@ -231,7 +232,7 @@ def idem(bootstrap, topic, partitions, count):
         "enable.idempotence": True,
         "linger.ms": 5,
         "message.timeout.ms": 120000,
-        "error_cb": lambda e: errors.append("error_cb:" + e.name() + (":fatal" if e.fatal() else "")),
+        "error_cb": lambda e: client_errors.append({"name": e.name(), "fatal": e.fatal()}),
     })
     started = time.time()
     for v in range(count):
@@ -245,7 +246,7 @@ def idem(bootstrap, topic, partitions, count):
             p.poll(0.01)
     remaining = p.flush(150)
     out({"type": "done", "acked": acked[0], "unflushed": remaining, "errors": errors[:50],
-         "error_count": len(errors), "seconds": time.time() - started,
+         "error_count": len(errors), "client_errors": client_errors[:50], "seconds": time.time() - started,
          "last_offsets": {str(k): v for k, v in offsets.items()}})
 
 
