@@ -16,12 +16,13 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
     });
     const fenced = (c: number) => (c === ErrorCode.PRODUCER_FENCED && apiVersion < 2 ? ErrorCode.INVALID_PRODUCER_EPOCH : c);
-    const check = broker.transactions.checkTxnOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch);
-    if (check !== 0) return answer(() => fenced(check));
+    // Unknown partitions answer UNKNOWN_TOPIC_OR_PARTITION whatever else fails (Kafka checks them first).
     const unknown = (topic: string, partition: number) => {
       const t = broker.logs.topic(topic);
       return !t || partition < 0 || partition >= t.partitions.length;
     };
+    const check = broker.transactions.checkTxnOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
+    if (check !== 0) return answer((topic, partition) => (unknown(topic, partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : fenced(check)));
     const offsets: OffsetToCommit[] = [];
     for (const t of req.topics) {
       for (const p of t.partitions) {

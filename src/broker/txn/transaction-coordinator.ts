@@ -60,8 +60,17 @@ interface TxnMetadata {
   partitions: Map<string, Set<number>>;
   startTimestamp: number;
   lastUpdateTimestamp: number;
-  /** A state is being stored or markers written: other requests wait (CONCURRENT_TRANSACTIONS). */
+  /** A state is being stored: other requests wait (CONCURRENT_TRANSACTIONS), as for Kafka's pending transition. */
   busy: boolean;
+  /** Markers of the Prepare* state are being written (its partitions still to mark in unmarked). */
+  completing: boolean;
+  unmarked: { topic: string; partition: number }[] | null;
+  /**
+   * The producer id and epoch before the last InitProducerId (in memory only, as in Kafka 3.x), so that a
+   * retry of that call (KIP-360: its answer was lost) gets the same answer instead of PRODUCER_FENCED.
+   */
+  lastProducerId: number;
+  lastProducerEpoch: number;
 }
 
 export interface TxnDescription {
@@ -103,12 +112,12 @@ export class TransactionCoordinator {
     for (const [id, v] of saved) {
       const partitions = new Map<string, Set<number>>();
       for (const [topic, parts] of v.partitions) partitions.set(topic, new Set(parts));
-      this.txns.set(id, { transactionalId: id, ...v, partitions, busy: false });
+      this.txns.set(id, { transactionalId: id, ...v, partitions, busy: false, completing: false, unmarked: null, lastProducerId: -1, lastProducerEpoch: -1 });
     }
     this.loading = false;
     for (const m of this.txns.values()) {
-      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') void this.completeInBackground(m, m.state === 'PrepareCommit');
-      else if (m.state === 'PrepareEpochFence') void this.abortWithFence(m);
+      // (PrepareEpochFence is never stored, by Kafka or here; were it found, it would mean an abort.)
+      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') void this.completeInBackground(m, m.state === 'PrepareCommit');
     }
     if (saved.size > 0) this.log(`loaded ${saved.size} transactional id(s) from __transaction_state`);
   }
@@ -144,23 +153,41 @@ export class TransactionCoordinator {
         m = {
           transactionalId: id, producerId, producerEpoch: -1, timeoutMs: req.timeoutMs, state: 'Empty',
           partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: Date.now(), busy: false,
+          completing: false, unmarked: null, lastProducerId: -1, lastProducerEpoch: -1,
         };
         this.txns.set(id, m);
       }
     }
-    if (m.busy || m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
-    // KIP-360: a producer re-initialising names its current id and epoch; a stale one is fenced.
-    if (req.producerId >= 0 && (req.producerId !== m.producerId || req.producerEpoch !== m.producerEpoch)) return fail(ErrorCode.PRODUCER_FENCED);
+    if (m.busy) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    // KIP-360: a producer re-initialising names its id and epoch. Kafka accepts it for metadata just created
+    // (the id expired here), for the current producer id (the epoch is checked below), and for the previous
+    // producer id at an exhausted epoch (a retry of the call that rotated the id); anything else is fenced.
+    const expected = req.producerId >= 0 ? req.producerEpoch : null;
+    if (expected !== null && !(m.producerEpoch < 0 || req.producerId === m.producerId || (req.producerId === m.lastProducerId && expected >= MAX_EPOCH - 1))) {
+      return fail(ErrorCode.PRODUCER_FENCED);
+    }
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     if (m.state === 'Ongoing') {
       // A new instance of the producer: fence the old one and abort what it left open; the client retries.
       void this.abortWithFence(m);
       return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     }
     const next = { ...m, timeoutMs: req.timeoutMs, state: 'Empty' as TxnState, partitions: new Map<string, Set<number>>(), startTimestamp: -1, lastUpdateTimestamp: Date.now() };
-    if (m.producerEpoch + 1 >= MAX_EPOCH) {
-      next.producerId = await this.ids.allocate();
-      next.producerEpoch = 0;
-    } else next.producerEpoch = m.producerEpoch + 1;
+    if (m.producerEpoch >= MAX_EPOCH - 1 && (expected === null || expected === m.producerEpoch)) {
+      // The epoch is exhausted: a new producer id at epoch 0 (no other request may start meanwhile).
+      m.busy = true;
+      try {
+        next.producerId = await this.ids.allocate();
+      } finally {
+        m.busy = false;
+      }
+      Object.assign(next, { producerEpoch: 0, lastProducerId: m.producerId, lastProducerEpoch: expected === null ? -1 : m.producerEpoch });
+    } else if (expected === null || m.producerEpoch < 0 || expected === m.producerEpoch) {
+      Object.assign(next, { producerEpoch: m.producerEpoch + 1, lastProducerId: m.producerId, lastProducerEpoch: expected === null ? -1 : m.producerEpoch });
+    } else if (expected !== m.lastProducerEpoch) {
+      return fail(ErrorCode.PRODUCER_FENCED);
+    }
+    // (else: a retry of the call that bumped the epoch from lastProducerEpoch; it gets the current epoch again.)
     const stored = await this.persist(m, next);
     if (stored !== 0) return fail(stored);
     return { errorCode: 0, producerId: m.producerId, producerEpoch: m.producerEpoch };
@@ -169,15 +196,16 @@ export class TransactionCoordinator {
   /** AddPartitionsToTxn (and AddOffsetsToTxn through addOffsets). Per-partition codes in request order. */
   async addPartitions(req: { transactionalId: string; producerId: number; producerEpoch: number; partitions: { topic: string; partition: number }[] }): Promise<number[]> {
     const all = (code: number) => req.partitions.map(() => code);
-    const check = this.checkProducer(req.transactionalId, req.producerId, req.producerEpoch);
-    if (typeof check === 'number') return all(check);
-    const m = check;
-    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return all(ErrorCode.CONCURRENT_TRANSACTIONS);
+    // As in Kafka (KafkaApis, before the coordinator): one unknown partition fails the whole request.
     const unknown = req.partitions.map((p) => {
       const t = this.logs.topic(p.topic);
       return !t || p.partition < 0 || p.partition >= t.partitions.length;
     });
     if (unknown.some(Boolean)) return unknown.map((u) => (u ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+    const check = this.checkProducer(req.transactionalId, req.producerId, req.producerEpoch);
+    if (typeof check === 'number') return all(check);
+    const m = check;
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return all(ErrorCode.CONCURRENT_TRANSACTIONS);
     const known = (p: { topic: string; partition: number }) => m.partitions.get(p.topic)?.has(p.partition) ?? false;
     if (m.state === 'Ongoing' && req.partitions.every(known)) return all(0);
     const partitions = new Map([...m.partitions].map(([t, s]) => [t, new Set(s)] as [string, Set<number>]));
@@ -200,10 +228,23 @@ export class TransactionCoordinator {
     return code ?? 0;
   }
 
-  /** TxnOffsetCommit's producer check: the id must map to this producer and epoch, with a transaction open. */
-  checkTxnOffsetCommit(transactionalId: string, producerId: number, producerEpoch: number): number {
+  /**
+   * TxnOffsetCommit's producer check: the id must map to this producer and epoch, with a transaction open
+   * that holds the group's __consumer_offsets partition (AddOffsetsToTxn first). Offsets written outside
+   * one would open a transaction on __consumer_offsets that no marker ever closes (KIP-890's hanging
+   * transaction); Kafka 3.6+ verifies this too and answers INVALID_TXN_STATE.
+   */
+  checkTxnOffsetCommit(transactionalId: string, producerId: number, producerEpoch: number, groupId?: string): number {
     const check = this.checkProducer(transactionalId, producerId, producerEpoch);
-    return typeof check === 'number' ? check : 0;
+    if (typeof check === 'number') return check;
+    const m = check;
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (m.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE;
+    if (groupId !== undefined) {
+      const topic = this.logs.topic(OFFSETS_TOPIC);
+      if (!topic || !m.partitions.get(OFFSETS_TOPIC)?.has(partitionForGroup(groupId, topic.partitions.length))) return ErrorCode.INVALID_TXN_STATE;
+    }
+    return 0;
   }
 
   async endTxn(req: { transactionalId: string; producerId: number; producerEpoch: number; commit: boolean }): Promise<number> {
@@ -217,13 +258,16 @@ export class TransactionCoordinator {
         void this.completeInBackground(m, req.commit);
         return 0;
       }
-      // A retry of an end that already happened succeeds; the opposite end is a client bug.
+      // A retry of an end that already happened succeeds (or waits for its markers); the opposite end is a
+      // client bug, as in Kafka.
       case 'CompleteCommit':
         return req.commit ? 0 : ErrorCode.INVALID_TXN_STATE;
       case 'CompleteAbort':
         return req.commit ? ErrorCode.INVALID_TXN_STATE : 0;
       case 'PrepareCommit':
+        return req.commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
       case 'PrepareAbort':
+        return req.commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
       case 'PrepareEpochFence':
         return ErrorCode.CONCURRENT_TRANSACTIONS;
       default:
@@ -275,32 +319,42 @@ export class TransactionCoordinator {
     return 0;
   }
 
-  /** Writes the markers of a decided transaction, then stores Complete*. Runs with the id busy. */
+  /**
+   * Writes the markers of a decided transaction, then stores Complete* (with no partitions: the next
+   * transaction starts empty, as in Kafka). A marker that cannot be written now (a storage error) keeps the
+   * transaction in its Prepare state, with requests for the id answered as Kafka does then, and the
+   * periodic check retries the partitions still unmarked, as Kafka's marker channel retries until it can.
+   */
   private async completeInBackground(m: TxnMetadata, commit: boolean): Promise<void> {
-    m.busy = true;
+    if (m.completing) return;
+    m.completing = true;
     this.crashPoint('prepared');
     try {
-      for (const [topic, parts] of m.partitions) {
-        const t = this.logs.topic(topic);
-        for (const p of parts) {
-          const log = t?.partitions[p];
-          if (!log) continue;
-          try {
-            await log.appendTxnMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: 0, commit });
-            this.markerWritten(log);
-          } catch (err) {
-            // A partition that already saw a newer epoch has nothing of this transaction left to decide.
-            this.log(`transaction ${m.transactionalId}: marker for ${topic}-${p} failed: ${(err as Error).message}`);
-          }
+      const failed: { topic: string; partition: number }[] = [];
+      m.unmarked ??= [...m.partitions].flatMap(([topic, parts]) => [...parts].map((partition) => ({ topic, partition })));
+      for (const tp of m.unmarked) {
+        // A partition deleted meanwhile has nothing left to decide.
+        const log = this.logs.topic(tp.topic)?.partitions[tp.partition];
+        if (!log) continue;
+        try {
+          await log.appendTxnMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: 0, commit });
+          this.markerWritten(log);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          this.log(`transaction ${m.transactionalId}: marker for ${tp.topic}-${tp.partition} failed: ${(err as Error).message}`);
+          // A partition that already saw a newer epoch has nothing of this transaction left to decide.
+          if (code !== 'INVALID_PRODUCER_EPOCH' && code !== 'TRANSACTION_COORDINATOR_FENCED') failed.push(tp);
         }
       }
+      m.unmarked = failed;
+      if (failed.length > 0) return;
       if (m.partitions.has(OFFSETS_TOPIC)) this.groups.completeTransactionsOf(m.producerId, commit);
       this.crashPoint('marked');
     } finally {
-      m.busy = false;
+      m.completing = false;
     }
-    const code = await this.persist(m, { ...m, state: commit ? 'CompleteCommit' : 'CompleteAbort', lastUpdateTimestamp: Date.now() });
-    if (code !== 0) this.log(`transaction ${m.transactionalId}: could not store its completion; it completes again after a restart`);
+    const code = await this.persist(m, { ...m, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map(), unmarked: null, lastUpdateTimestamp: Date.now() });
+    if (code !== 0) this.log(`transaction ${m.transactionalId}: could not store its completion; retried by the periodic check`);
   }
 
   /** The test knob: die here as a power cut would. */
@@ -310,17 +364,22 @@ export class TransactionCoordinator {
 
   /** Aborts an open transaction with a bumped epoch, so the producer that opened it is fenced. */
   private async abortWithFence(m: TxnMetadata): Promise<void> {
-    if (m.busy) return;
-    const epoch = m.producerEpoch + 1 >= MAX_EPOCH ? m.producerEpoch : m.producerEpoch + 1;
-    const code = await this.persist(m, { ...m, producerEpoch: epoch, state: 'PrepareAbort', lastUpdateTimestamp: Date.now() });
+    if (m.busy || m.state !== 'Ongoing') return;
+    // Kafka bumps up to Short.MaxValue here (the next InitProducerId then rotates the producer id).
+    const epoch = m.producerEpoch >= MAX_EPOCH ? m.producerEpoch : m.producerEpoch + 1;
+    const code = await this.persist(m, { ...m, producerEpoch: epoch, lastProducerEpoch: -1, state: 'PrepareAbort', lastUpdateTimestamp: Date.now() });
     if (code === 0) await this.completeInBackground(m, false);
   }
 
-  private checkTimeouts(now = Date.now()): void {
+  /** The periodic check (every abortCheckIntervalMs): aborts timed-out transactions, expires idle ids. */
+  checkTimeouts(now = Date.now()): void {
     if (this.loading) return;
     for (const m of this.txns.values()) {
-      if (m.busy) continue;
-      if (m.state === 'Ongoing' && m.startTimestamp >= 0 && now - m.startTimestamp > m.timeoutMs) {
+      if (m.busy || m.completing) continue;
+      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
+        // Markers that could not be written (or a completion not stored) before: try again.
+        void this.completeInBackground(m, m.state === 'PrepareCommit');
+      } else if (m.state === 'Ongoing' && m.startTimestamp >= 0 && now - m.startTimestamp > m.timeoutMs) {
         this.log(`transaction ${m.transactionalId} timed out after ${m.timeoutMs} ms: aborting it`);
         void this.abortWithFence(m);
       } else if ((m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort') && now - m.lastUpdateTimestamp > this.config.idExpirationMs) {
