@@ -4,8 +4,21 @@
 // Up to maxInFlight requests are pipelined per broker connection.
 //
 // Delivery is at-least-once: a retriable error (leader moved, connection lost) puts the batch
-// back at the head of its partition's queue. Idempotence (a later issue) plugs in where batches
-// are encoded: `batchIdentity` supplies producerId/epoch and per-partition sequence numbers.
+// back at the head of its partition's queue.
+//
+// With `idempotent: true` (Kafka's enable.idempotence) the producer first gets a producer id
+// (InitProducerId without a transactional id) and stamps every batch with it, its epoch and the
+// partition's next sequence number when the batch is first sent. A retried batch keeps its stamp, so
+// a broker that already wrote it answers with the original offsets instead of writing it twice.
+// The producer-state errors are handled as the Java client does for idempotent producers:
+// - OUT_OF_ORDER_SEQUENCE_NUMBER while an earlier batch of the partition is still unacknowledged:
+//   that batch is being retried, this one goes again after it, with the same sequence.
+// - OUT_OF_ORDER_SEQUENCE_NUMBER for the partition's oldest unacknowledged batch (a batch before it
+//   failed for good, or the broker lost the producer's state) and UNKNOWN_PRODUCER_ID: once nothing
+//   is in flight, a new producer id is fetched, sequences restart at 0 and unacknowledged batches
+//   are stamped again. Duplicates are then possible only for a batch whose fate was unknown.
+// - INVALID_PRODUCER_EPOCH / PRODUCER_FENCED: retried with a new stamp if the producer id changed
+//   since the batch was stamped; otherwise the send fails.
 import { codecFromName, type CompressionName } from '../protocol/compression.js';
 import { encodeBatch, type RecordHeaderInput, type RecordInput } from '../protocol/record-batch.js';
 import type { Cluster } from './cluster.js';
@@ -45,13 +58,21 @@ export interface ProducerOptions {
   timeoutMs?: number;
   /** Ask the broker to create a missing topic (where auto.create.topics.enable is on). Default true. */
   allowAutoTopicCreation?: boolean;
+  /**
+   * Producer id and per-partition sequence numbers, so retries never write a batch twice (see the
+   * file comment). Needs acks -1 (all) and maxInFlight at most 5 (the batches a broker remembers
+   * per producer), as in Kafka. Default false.
+   */
+  idempotent?: boolean;
 }
 
-/** Per-batch producer identity; idempotence will supply real values (see file comment). */
-export interface BatchIdentity {
+/** The producer identity stamped on a batch when idempotent; kept across retries. */
+interface BatchIdentity {
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
+  /** The producer id generation it was stamped under (see Producer.generation). */
+  generation: number;
 }
 
 interface SendCall {
@@ -78,6 +99,7 @@ interface Batch {
   slices: BatchSlice[];
   attempts: number;
   encoded?: Buffer;
+  identity?: BatchIdentity;
 }
 
 interface PartitionQueue {
@@ -87,6 +109,19 @@ interface PartitionQueue {
 }
 
 const RECORD_OVERHEAD = 24;
+const MAX_ATTEMPTS = 8;
+// Kafka's catalogue marks these non-retriable; an idempotent producer reacts to them itself.
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+const INVALID_PRODUCER_EPOCH = 47;
+const UNKNOWN_PRODUCER_ID = 59;
+const PRODUCER_FENCED = 90;
+const INT32_MAX = 0x7fffffff;
+
+/** The sequence after `count` records from `seq`, wrapping at int32 max as Kafka does. */
+export function nextSequence(seq: number, count: number): number {
+  return seq > INT32_MAX - count ? count - (INT32_MAX - seq) - 1 : seq + count;
+}
 
 function headerList(h: ProducerRecord['headers']): readonly RecordHeaderInput[] | undefined {
   if (h === undefined || Array.isArray(h)) return h as readonly RecordHeaderInput[] | undefined;
@@ -114,8 +149,14 @@ export class Producer {
   private flushing = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
-  /** Hook for idempotence: returns the identity to stamp on a batch. */
-  protected batchIdentity: ((topic: string, partition: number, recordCount: number) => BatchIdentity) | undefined;
+  private readonly encodeOptions: { compression: number };
+  // Idempotence: the producer id in use, bumped `generation` at every new one, next sequence per partition.
+  private readonly idempotent: boolean;
+  private producerId = -1;
+  private producerEpoch = -1;
+  private generation = 0;
+  private resetRequested = false;
+  private readonly sequences = new Map<string, number>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -128,6 +169,15 @@ export class Producer {
     this.maxInFlight = options.maxInFlight ?? 5;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
+    this.encodeOptions = { compression: this.compression };
+    this.idempotent = options.idempotent ?? false;
+    if (this.idempotent && this.acks !== -1) throw new KafkaClientError('INVALID_CONFIG', `an idempotent producer needs acks -1 (all), got ${this.acks}`);
+    if (this.idempotent && this.maxInFlight > 5) throw new KafkaClientError('INVALID_CONFIG', `an idempotent producer allows at most 5 requests in flight, got ${this.maxInFlight}`);
+  }
+
+  /** The producer id and epoch in use (-1 before the first send, or when not idempotent). */
+  get identity(): { producerId: number; producerEpoch: number } {
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
   }
 
   /**
@@ -172,7 +222,8 @@ export class Producer {
     if (!q) this.queues.set(key, (q = { topic, partition, batches: [] }));
     let batch = q.batches[q.batches.length - 1];
     const size = RECORD_OVERHEAD + sizeOf(record.key) + sizeOf(record.value) + (record.headers?.reduce((n, h) => n + h.key.length + sizeOf(h.value) + 4, 0) ?? 0);
-    if (batch === undefined || batch.encoded !== undefined || (batch.bytes + size > this.batchSize && batch.records.length > 0)) {
+    // A batch that was sent once is sealed: a retry must carry exactly the same records.
+    if (batch === undefined || batch.encoded !== undefined || batch.attempts > 0 || (batch.bytes + size > this.batchSize && batch.records.length > 0)) {
       batch = { topic, partition, records: [], bytes: 0, createdAt: Date.now(), slices: [], attempts: 0 };
       q.batches.push(batch);
     }
@@ -212,6 +263,7 @@ export class Producer {
 
   /** One request per leader with room, carrying one batch per partition; true when any was sent. */
   private async drainOnce(): Promise<boolean> {
+    if (this.idempotent && !(await this.ensureProducerId())) return false;
     const now = Date.now();
     const byLeader = new Map<number, Batch[]>();
     let sent = false;
@@ -234,8 +286,10 @@ export class Producer {
     for (const [leader, batches] of byLeader) {
       if ((this.inFlight.get(leader) ?? 0) >= this.maxInFlight) continue;
       for (const b of batches) {
-        const id = this.batchIdentity?.(b.topic, b.partition, b.records.length);
-        b.encoded = encodeBatch(b.records, { compression: this.compression, ...(id ?? {}) });
+        if (this.idempotent) {
+          const id = this.stamp(b);
+          b.encoded = encodeBatch(b.records, { compression: this.compression, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence: id.baseSequence });
+        } else b.encoded = encodeBatch(b.records, this.encodeOptions);
       }
       this.inFlight.set(leader, (this.inFlight.get(leader) ?? 0) + 1);
       sent = true;
@@ -280,6 +334,7 @@ export class Producer {
         if (!b) continue;
         found.add(b);
         if (p.errorCode === 0) this.complete(b, p.baseOffset);
+        else if (this.idempotent) this.producerStateError(b, p.errorCode, p.errorMessage);
         else this.retryOrFail([b], kafkaError(p.errorCode, `topic ${b.topic} partition ${b.partition}`, p.errorMessage));
       }
     }
@@ -297,32 +352,113 @@ export class Producer {
 
   private complete(b: Batch, baseOffset: number): void {
     this.removeFromQueue(b);
+    // Records sit in the batch slice after slice: the k-th record of the batch has offset baseOffset + k.
+    let k = 0;
     for (const { call, indices } of b.slices) {
-      for (let j = 0; j < indices.length; j++) {
-        call.results[indices[j]!] = { topic: b.topic, partition: b.partition, offset: baseOffset < 0 ? -1 : baseOffset + j };
+      for (let j = 0; j < indices.length; j++, k++) {
+        call.results[indices[j]!] = { topic: b.topic, partition: b.partition, offset: baseOffset < 0 ? -1 : baseOffset + k };
       }
       if (--call.pendingBatches === 0 && !call.failed) call.resolve(call.results);
     }
   }
 
-  private retryOrFail(batches: Batch[], err: unknown): void {
+  /** `force`: retry even though the error is not retriable in general (the idempotent cases). */
+  private retryOrFail(batches: Batch[], err: unknown, force = false): void {
     for (const b of batches) {
       b.attempts++;
-      if (isRetriable(err) && b.attempts <= 8 && !this.closed) {
+      if ((force || isRetriable(err)) && b.attempts <= MAX_ATTEMPTS && !this.closed) {
         b.encoded = undefined;
-        this.cluster.invalidate(b.topic);
+        if (!force) this.cluster.invalidate(b.topic);
         const delay = Math.min(100 * 2 ** (b.attempts - 1), 1000);
         setTimeout(() => this.schedule(), delay);
         continue;
       }
-      this.removeFromQueue(b);
-      const e = err instanceof Error ? err : new Error(String(err));
-      for (const { call } of b.slices) {
-        if (!call.failed) {
-          call.failed = true;
-          call.reject(e);
-        }
+      this.fail(b, err);
+    }
+  }
+
+  private fail(b: Batch, err: unknown): void {
+    this.removeFromQueue(b);
+    // The partition's sequence moved past a batch the broker never wrote: later batches would be out
+    // of order, so start over with a new producer id.
+    if (b.identity !== undefined && b.identity.generation === this.generation) this.resetRequested = true;
+    const e = err instanceof Error ? err : new Error(String(err));
+    for (const { call } of b.slices) {
+      if (!call.failed) {
+        call.failed = true;
+        call.reject(e);
       }
+    }
+  }
+
+  /** A Produce error for a batch of an idempotent producer (see the file comment). */
+  private producerStateError(b: Batch, errorCode: number, brokerMessage: string | null): void {
+    const err = kafkaError(errorCode, `topic ${b.topic} partition ${b.partition}`, brokerMessage);
+    const stampedNow = b.identity !== undefined && b.identity.generation === this.generation;
+    switch (errorCode) {
+      case DUPLICATE_SEQUENCE_NUMBER:
+        // Older brokers' answer to a retry they already wrote: written once, offset unknown (as in Java).
+        this.complete(b, -1);
+        return;
+      case OUT_OF_ORDER_SEQUENCE_NUMBER: {
+        const q = this.queues.get(`${b.topic}\u0000${b.partition}`);
+        if (stampedNow && q !== undefined && q.batches[0] !== b) {
+          // An earlier batch of this partition is unacknowledged (being retried): go again after it.
+          this.retryOrFail([b], err, true);
+          return;
+        }
+        if (stampedNow) this.resetRequested = true;
+        this.retryOrFail([b], err, true);
+        return;
+      }
+      case UNKNOWN_PRODUCER_ID:
+        if (stampedNow) this.resetRequested = true;
+        this.retryOrFail([b], err, true);
+        return;
+      case INVALID_PRODUCER_EPOCH:
+      case PRODUCER_FENCED:
+        // Stamped under a producer id this producer has since replaced: stamp it again and retry.
+        if (!stampedNow || this.resetRequested) this.retryOrFail([b], err, true);
+        else this.fail(b, err);
+        return;
+      default:
+        this.retryOrFail([b], err);
+    }
+  }
+
+  /** The batch's identity: kept from an earlier attempt under the same producer id, else the partition's next sequence. */
+  private stamp(b: Batch): BatchIdentity {
+    if (b.identity !== undefined && b.identity.generation === this.generation) return b.identity;
+    const key = `${b.topic}\u0000${b.partition}`;
+    const baseSequence = this.sequences.get(key) ?? 0;
+    this.sequences.set(key, nextSequence(baseSequence, b.records.length));
+    return (b.identity = { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence, generation: this.generation });
+  }
+
+  /**
+   * True when batches may be stamped: a producer id is in hand and no reset is pending. A reset waits
+   * until nothing is in flight (a batch answered later must not be stamped again out of order).
+   */
+  private async ensureProducerId(): Promise<boolean> {
+    if (this.producerId >= 0 && !this.resetRequested) return true;
+    if (this.queues.size === 0) return false;
+    for (const n of this.inFlight.values()) if (n > 0) return false;
+    try {
+      const res = await this.cluster.withRetry(async () => {
+        const conn = await this.cluster.anyConnection();
+        const r = await conn.send(ApiKeys.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+        if (r.errorCode !== 0) throw kafkaError(r.errorCode, 'InitProducerId');
+        return r as { producerId: number; producerEpoch: number };
+      });
+      this.producerId = res.producerId;
+      this.producerEpoch = res.producerEpoch;
+      this.generation++;
+      this.sequences.clear();
+      this.resetRequested = false;
+      return true;
+    } catch (err) {
+      for (const q of [...this.queues.values()]) for (const b of [...q.batches]) this.fail(b, err);
+      return false;
     }
   }
 
