@@ -71,6 +71,49 @@ export interface ClusterDescription {
   brokers: BrokerInfo[];
 }
 
+/** One transactional id as ListTransactions reports it. */
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: number;
+  /** Kafka's TransactionState name: Empty, Ongoing, PrepareCommit, CompleteCommit, PrepareAbort, CompleteAbort, Dead, PrepareEpochFence. */
+  state: string;
+  /** The broker that coordinates it. */
+  coordinatorId: number;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  coordinatorId: number;
+  state: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  /** When the open transaction began (ms since the epoch), or -1 when none is open. */
+  startTimeMs: number;
+  /** Partitions in the transaction, by topic. */
+  topics: { topic: string; partitions: number[] }[];
+}
+
+/** A producer's state on one partition, as DescribeProducers reports it. */
+export interface ProducerState {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction on this partition, or -1. */
+  currentTxnStartOffset: number;
+}
+
+export interface PartitionProducers {
+  topic: string;
+  partition: number;
+  producers: ProducerState[];
+}
+
+/** FindCoordinator's key type for transactional ids. */
+const TRANSACTION_KEY = 1;
+
 const EARLIEST = -2;
 const LATEST = -1;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -319,5 +362,125 @@ export class Admin {
     }
     await this.cluster.refreshMetadata([]);
     return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: this.cluster.knownBrokers() };
+  }
+
+  /**
+   * Transactional ids on every broker (each lists those it coordinates), optionally only those in
+   * some states or of some producer ids. A state name the broker does not know is an error, not an
+   * empty answer.
+   */
+  async listTransactions(filters: { states?: string[]; producerIds?: number[] } = {}): Promise<TransactionListing[]> {
+    await this.cluster.refreshMetadata([]);
+    const out: TransactionListing[] = [];
+    for (const b of this.cluster.knownBrokers()) {
+      const res = await this.cluster.withRetry(async () => {
+        const conn = await this.cluster.brokerConnection(b.nodeId);
+        const r = await conn.send(ApiKeys.ListTransactions, { stateFilters: filters.states ?? [], producerIdFilters: filters.producerIds ?? [], durationFilter: -1 });
+        if (r.errorCode !== 0) throw kafkaError(r.errorCode, `listing transactions on broker ${b.nodeId}`);
+        return r;
+      });
+      if (res.unknownStateFilters.length > 0) {
+        throw new KafkaClientError('INVALID_REQUEST', `unknown transaction state${res.unknownStateFilters.length > 1 ? 's' : ''} ${res.unknownStateFilters.join(', ')} (broker ${b.nodeId})`);
+      }
+      for (const t of res.transactionStates) out.push({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState, coordinatorId: b.nodeId });
+    }
+    return out.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+  }
+
+  /** The broker coordinating a transactional id (FindCoordinator, key type 1). */
+  private async transactionCoordinator(transactionalId: string): Promise<number> {
+    return this.cluster.withRetry(async () => {
+      const conn = await this.cluster.anyConnection();
+      const res = await conn.send(ApiKeys.FindCoordinator, { key: transactionalId, keyType: TRANSACTION_KEY, coordinatorKeys: [transactionalId] });
+      const found = res.coordinators?.length ? res.coordinators[0] : res;
+      if (found.errorCode !== 0) throw kafkaError(found.errorCode, `transactional id ${transactionalId}`, found.errorMessage);
+      return found.nodeId as number;
+    });
+  }
+
+  /** State, producer, timeout and partitions of transactional ids, in the order asked. */
+  async describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
+    const byCoordinator = new Map<number, string[]>();
+    for (const id of transactionalIds) {
+      const node = await this.transactionCoordinator(id);
+      let list = byCoordinator.get(node);
+      if (!list) byCoordinator.set(node, (list = []));
+      list.push(id);
+    }
+    const found = new Map<string, TransactionDescription>();
+    for (const [node, ids] of byCoordinator) {
+      const states = await this.cluster.withRetry(async () => {
+        const conn = await this.cluster.brokerConnection(node);
+        const res = await conn.send(ApiKeys.DescribeTransactions, { transactionalIds: ids });
+        // Retriable ones (the coordinator still loading) are retried; the rest name the id.
+        for (const t of res.transactionStates) if (t.errorCode !== 0) throw kafkaError(t.errorCode, `transactional id ${t.transactionalId}`);
+        return res.transactionStates;
+      });
+      for (const t of states) {
+        found.set(t.transactionalId, {
+          transactionalId: t.transactionalId,
+          coordinatorId: node,
+          state: t.transactionState,
+          producerId: t.producerId,
+          producerEpoch: t.producerEpoch,
+          timeoutMs: t.transactionTimeoutMs,
+          startTimeMs: t.transactionStartTimeMs,
+          topics: t.topics
+            .map((x: { topic: string; partitions: number[] }) => ({ topic: x.topic, partitions: [...x.partitions].sort((a, b) => a - b) }))
+            .sort((x: { topic: string }, y: { topic: string }) => x.topic.localeCompare(y.topic)),
+        });
+      }
+    }
+    return transactionalIds.map((id) => {
+      const d = found.get(id);
+      if (!d) throw new KafkaClientError('PROTOCOL_ERROR', `DescribeTransactions answered nothing for ${id}`);
+      return d;
+    });
+  }
+
+  /**
+   * Active producers of partitions (every partition of a topic when `partitions` is omitted), each
+   * asked of the partition's leader: ids, epochs, last sequence, open transaction's first offset.
+   */
+  async describeProducers(topics: { topic: string; partitions?: number[] }[]): Promise<PartitionProducers[]> {
+    return this.cluster.withRetry(async () => {
+      const byLeader = new Map<number, Map<string, number[]>>();
+      for (const t of topics) {
+        const info = await this.cluster.topic(t.topic);
+        for (const p of t.partitions ?? info.partitions.map((x) => x.partition)) {
+          const leader = await this.cluster.leaderOf(t.topic, p);
+          let perTopic = byLeader.get(leader);
+          if (!perTopic) byLeader.set(leader, (perTopic = new Map()));
+          let list = perTopic.get(t.topic);
+          if (!list) perTopic.set(t.topic, (list = []));
+          list.push(p);
+        }
+      }
+      const out: PartitionProducers[] = [];
+      for (const [leader, perTopic] of byLeader) {
+        const conn = await this.cluster.brokerConnection(leader);
+        const res = await conn.send(ApiKeys.DescribeProducers, { topics: [...perTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
+        for (const t of res.topics) {
+          for (const p of t.partitions) {
+            if (p.errorCode !== 0) throw kafkaError(p.errorCode, `topic ${t.name} partition ${p.partitionIndex}`, p.errorMessage);
+            out.push({
+              topic: t.name,
+              partition: p.partitionIndex,
+              producers: p.activeProducers
+                .map((s: ProducerState) => ({
+                  producerId: s.producerId,
+                  producerEpoch: s.producerEpoch,
+                  lastSequence: s.lastSequence,
+                  lastTimestamp: s.lastTimestamp,
+                  coordinatorEpoch: s.coordinatorEpoch,
+                  currentTxnStartOffset: s.currentTxnStartOffset,
+                }))
+                .sort((a: ProducerState, b: ProducerState) => a.producerId - b.producerId),
+            });
+          }
+        }
+      }
+      return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    });
   }
 }

@@ -4,6 +4,17 @@ export { Cluster, parseHostPort, type ClusterOptions, type BrokerInfo, type Topi
 export { Connection, type ConnectionOptions } from './connection.js';
 export { Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type ConsumerBatch, type StartOffset, type TopicPartitionOffset } from './consumer.js';
-export { Admin, type NewTopic, type ConfigEntry, type ConfigChange, type OffsetSpec, type PartitionOffset } from './admin.js';
+export {
+  Admin,
+  type NewTopic,
+  type ConfigEntry,
+  type ConfigChange,
+  type OffsetSpec,
+  type PartitionOffset,
+  type TransactionListing,
+  type TransactionDescription,
+  type ProducerState,
+  type PartitionProducers,
+} from './admin.js';
 export { KafkaClientError, KafkaProtocolError, ConnectionError, RequestTimeoutError, UnsupportedVersionError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';

@@ -30,6 +30,9 @@ export const ApiKeys = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
@@ -54,6 +57,12 @@ export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number
   [ApiKeys.DeleteGroups, [0, 2]],
   [ApiKeys.DeleteRecords, [0, 2]],
   [ApiKeys.DescribeLogDirs, [1, 4]],
+  // Sent without a transactional id (idempotence) and producerId/epoch -1: every version means the same.
+  [ApiKeys.InitProducerId, [0, 5]],
+  [ApiKeys.DescribeProducers, [0, 0]],
+  [ApiKeys.DescribeTransactions, [0, 0]],
+  // v1 adds a minimum-duration filter, not used here yet.
+  [ApiKeys.ListTransactions, [0, 1]],
 ]);
 
 export interface VersionRange {
