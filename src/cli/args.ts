@@ -43,6 +43,9 @@ export type Command =
   | { kind: 'groups-reset-offsets'; client: ClientOptions; group: string; topic: string; partitions?: number[]; spec: ResetSpec; execute: boolean }
   | { kind: 'configs-describe'; client: ClientOptions; target: ConfigTarget; all: boolean }
   | { kind: 'configs-alter'; client: ClientOptions; target: ConfigTarget; configs: Record<string, string>; deleteConfigs: string[] }
+  | { kind: 'transactions-list'; client: ClientOptions; states: string[]; producerIds: number[] }
+  | { kind: 'transactions-describe'; client: ClientOptions; transactionalIds: string[] }
+  | { kind: 'transactions-producers'; client: ClientOptions; topic: string; partitions?: number[] }
   | ({ kind: 'produce' } & ProduceOptions)
   | ({ kind: 'consume' } & ConsumeOptions);
 
@@ -51,6 +54,9 @@ export interface ConfigTarget {
   type: 'topic' | 'broker';
   name: string;
 }
+
+/** The transaction states Kafka's coordinator knows (the values of `transactions list --state`). */
+export const TRANSACTION_STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'] as const;
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 export const DEFAULT_PORT = 9092;
@@ -68,13 +74,14 @@ export const HELP: Record<string, string> = {
   main: `Usage: kappa <command> [options]
 
 Commands:
-  up                   run every embedded component (for now: the broker) with defaults
-  broker               run the Kafka-compatible broker
-  topics <action>      create | list | describe | delete | alter | delete-records
-  groups <action>      list | describe | delete | reset-offsets consumer groups
-  configs <action>     describe | alter the configs of a topic or broker (dynamic broker configs)
-  produce TOPIC        write lines from stdin (or --file) as records
-  consume TOPIC        print records
+  up                     run every embedded component (for now: the broker) with defaults
+  broker                 run the Kafka-compatible broker
+  topics <action>        create | list | describe | delete | alter | delete-records
+  groups <action>        list | describe | delete | reset-offsets consumer groups
+  configs <action>       describe | alter the configs of a topic or broker (dynamic broker configs)
+  transactions <action>  list | describe transactional ids, producers of partitions
+  produce TOPIC          write lines from stdin (or --file) as records
+  consume TOPIC          print records
 
 Run "kappa <command> --help" for a command's options.`,
   up: `Usage: kappa up [options]
@@ -188,6 +195,28 @@ ${CLIENT_OPTIONS_HELP}`,
   --config k=v              set a topic config, repeatable
   --delete-config k         remove a topic config (back to the default), repeatable
 ${CLIENT_OPTIONS_HELP}`,
+  transactions: `Usage: kappa transactions <action> [options]
+
+  list                      transactional ids with their producer id and state
+  describe TXN_ID…          state, producer id and epoch, timeout, start time, partitions
+  producers TOPIC[:P,…]     active producers of partitions (idempotent and transactional)
+
+Run "kappa transactions <action> --help" for an action's options.`,
+  'transactions list': `Usage: kappa transactions list [options]
+
+  --state S                 only transactions in state S, repeatable (${TRANSACTION_STATES.join(', ')})
+  --producer-id N           only transactions of producer id N, repeatable
+${CLIENT_OPTIONS_HELP}`,
+  'transactions describe': `Usage: kappa transactions describe TXN_ID… [options]
+
+Shows each transactional id's state, producer id and epoch, timeout, when its open transaction
+began and which partitions it has written to.
+${CLIENT_OPTIONS_HELP}`,
+  'transactions producers': `Usage: kappa transactions producers TOPIC[:P,P…] [options]
+
+Shows the producers with state on each partition (every partition unless some are given): producer
+id and epoch, last sequence and timestamp, and the first offset of an open transaction.
+${CLIENT_OPTIONS_HELP}`,
   produce: `Usage: kappa produce TOPIC [options]
 
 Reads lines from stdin (or --file) and writes one record per line. A summary goes to stderr.
@@ -198,6 +227,8 @@ Reads lines from stdin (or --file) and writes one record per line. A summary goe
   --acks 0|1|all            acknowledgement level (default all)
   --compression TYPE        none | gzip | snappy | lz4 | zstd (default none)
   --partition N             write every record to partition N
+  --idempotent              a producer id and sequence numbers: retries are never written twice
+                            (needs --acks all)
 ${CLIENT_OPTIONS_HELP}`,
   consume: `Usage: kappa consume TOPIC [options]
 
@@ -449,6 +480,57 @@ function parseConfigs(rest: string[]): Command {
   }
 }
 
+/** "TOPIC" or "TOPIC:P,P…" (the partitions listed, each at least 0). */
+function topicPartitions(command: string, text: string, flag: string): { topic: string; partitions?: number[] } {
+  const i = text.lastIndexOf(':');
+  if (i < 0) return { topic: text };
+  const topic = text.slice(0, i);
+  if (topic === '') throw new UsageError(`missing topic name in '${text}'`, command);
+  const partitions = text
+    .slice(i + 1)
+    .split(',')
+    .map((p) => {
+      if (!/^\d+$/.test(p.trim())) throw new UsageError(`${flag} expects TOPIC or TOPIC:P,P…, got '${text}'`, command);
+      return Number(p);
+    });
+  return { topic, partitions: [...new Set(partitions)].sort((a, b) => a - b) };
+}
+
+function parseTransactions(rest: string[]): Command {
+  const action = rest[0];
+  if (action === undefined || action === '-h' || action === '--help') return { kind: 'help', text: HELP.transactions! };
+  const command = `transactions ${action}`;
+  const args = rest.slice(1);
+  switch (action) {
+    case 'list': {
+      const { values, positionals } = parse(command, args, { ...clientOptions, state: { type: 'string', multiple: true }, 'producer-id': { type: 'string', multiple: true } });
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, command);
+      const states = (values.state ?? []).map((s) => {
+        const known = TRANSACTION_STATES.find((k) => k.toLowerCase() === s.toLowerCase());
+        if (!known) throw new UsageError(`--state must be one of ${TRANSACTION_STATES.join(', ')}, got '${s}'`, command);
+        return known;
+      });
+      const producerIds = (values['producer-id'] ?? []).map((p) => int(command, 'producer-id', p, 0)!);
+      return { kind: 'transactions-list', client: client(values), states, producerIds };
+    }
+    case 'describe': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      if (positionals.length === 0) throw new UsageError('missing transactional id', command);
+      return { kind: 'transactions-describe', client: client(values), transactionalIds: [...new Set(positionals)] };
+    }
+    case 'producers': {
+      const { values, positionals } = parse(command, args, clientOptions);
+      if (values.help) return { kind: 'help', text: HELP[command]! };
+      const { topic, partitions } = topicPartitions(command, onePositional(command, positionals, 'topic name'), 'producers');
+      return { kind: 'transactions-producers', client: client(values), topic, ...(partitions ? { partitions } : {}) };
+    }
+    default:
+      throw new UsageError(`unknown transactions action '${action}' (list, describe, producers)`, 'transactions');
+  }
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Command {
   const [name, ...rest] = argv;
   switch (name) {
@@ -481,6 +563,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
       return parseGroups(rest);
     case 'configs':
       return parseConfigs(rest);
+    case 'transactions':
+      return parseTransactions(rest);
     case 'produce': {
       const { values, positionals } = parse(name, rest, {
         ...clientOptions,
@@ -490,6 +574,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         acks: { type: 'string' },
         compression: { type: 'string' },
         partition: { type: 'string' },
+        idempotent: { type: 'boolean' },
       });
       if (values.help) return { kind: 'help', text: HELP.produce! };
       const acksText = values.acks ?? 'all';
@@ -500,6 +585,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         throw new UsageError(`--compression must be none, gzip, snappy, lz4 or zstd, got '${compression}'`, name);
       }
       if (values['key-separator'] === '') throw new UsageError('--key-separator must not be empty', name);
+      if (values.idempotent && acks !== -1) throw new UsageError('--idempotent needs --acks all', name);
       return {
         kind: 'produce',
         client: client(values),
@@ -510,6 +596,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         acks,
         compression,
         ...(values.partition !== undefined ? { partition: int(name, 'partition', values.partition, 0)! } : {}),
+        ...(values.idempotent ? { idempotent: true } : {}),
       };
     }
     case 'consume': {

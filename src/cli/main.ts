@@ -7,6 +7,7 @@ import { produceCommand } from './commands/produce.js';
 import { topicsAlter, topicsCreate, topicsDelete, topicsDeleteRecords, topicsDescribe, topicsList } from './commands/topics.js';
 import { groupsDelete, groupsDescribe, groupsList, groupsResetOffsets } from './commands/groups.js';
 import { configsAlter, configsDescribe } from './commands/configs.js';
+import { transactionsDescribe, transactionsList, transactionsProducers } from './commands/transactions.js';
 import { errorLine, processIo, type Io } from './output.js';
 
 function packageVersion(): string {
@@ -54,6 +55,12 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return configsDescribe(cmd, io);
     case 'configs-alter':
       return configsAlter(cmd, io);
+    case 'transactions-list':
+      return transactionsList(cmd, io);
+    case 'transactions-describe':
+      return transactionsDescribe(cmd, io);
+    case 'transactions-producers':
+      return transactionsProducers(cmd, io);
     case 'produce':
       return produceCommand(cmd, io);
     case 'consume':

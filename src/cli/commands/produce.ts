@@ -16,6 +16,8 @@ export interface ProduceOptions {
   acks: Acks;
   compression: Compression;
   partition?: number;
+  /** An idempotent producer (producer id, sequence numbers); needs acks all. */
+  idempotent?: boolean;
 }
 
 export interface ProduceSummary {
@@ -53,7 +55,7 @@ export async function* lines(input: AsyncIterable<Buffer | string>): AsyncGenera
 }
 
 /** Produces every line of `input` to the topic; usable from code with any producer. */
-export async function produceLines(producer: Producer, input: AsyncIterable<Buffer | string>, opts: Omit<ProduceOptions, 'client' | 'file' | 'acks' | 'compression'>): Promise<ProduceSummary> {
+export async function produceLines(producer: Producer, input: AsyncIterable<Buffer | string>, opts: Omit<ProduceOptions, 'client' | 'file' | 'acks' | 'compression' | 'idempotent'>): Promise<ProduceSummary> {
   const started = Date.now();
   const sep = opts.keySeparator === undefined ? null : Buffer.from(opts.keySeparator);
   const headers = opts.headers.length > 0 ? opts.headers.map(([key, value]) => ({ key, value })) : undefined;
@@ -101,7 +103,7 @@ export async function produceLines(producer: Producer, input: AsyncIterable<Buff
 export async function produceCommand(opts: ProduceOptions, io: Io): Promise<number> {
   const kafka = new KafkaClient({ bootstrapServers: opts.client.bootstrapServer, clientId: 'kappa-cli' });
   try {
-    const producer = kafka.producer({ acks: opts.acks, compression: opts.compression });
+    const producer = kafka.producer({ acks: opts.acks, compression: opts.compression, ...(opts.idempotent ? { idempotent: true } : {}) });
     const input = (opts.file ? createReadStream(opts.file, { highWaterMark: 1024 * 1024 }) : io.stdin) as AsyncIterable<Buffer | string>;
     const summary = await produceLines(producer, input, opts);
     await producer.close();

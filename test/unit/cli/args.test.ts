@@ -12,7 +12,7 @@ test('no arguments and --help print the main help', () => {
 });
 
 test('every command has its own --help', () => {
-  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['topics', 'delete-records'], ['groups'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['configs'], ['configs', 'describe'], ['configs', 'alter'], ['produce'], ['consume']]) {
+  for (const argv of [['up'], ['broker'], ['topics'], ['topics', 'create'], ['topics', 'list'], ['topics', 'describe'], ['topics', 'delete'], ['topics', 'alter'], ['topics', 'delete-records'], ['groups'], ['groups', 'list'], ['groups', 'describe'], ['groups', 'delete'], ['groups', 'reset-offsets'], ['configs'], ['configs', 'describe'], ['configs', 'alter'], ['transactions'], ['transactions', 'list'], ['transactions', 'describe'], ['transactions', 'producers'], ['produce'], ['consume']]) {
     const cmd = parseCommandLine([...argv, '--help'], env, cwd);
     assert.equal(cmd.kind, 'help', argv.join(' '));
     assert.match((cmd as { text: string }).text, /^Usage: kappa /);
