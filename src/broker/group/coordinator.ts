@@ -715,13 +715,16 @@ export class GroupCoordinator {
   }): Promise<number> {
     if (this.isLoading) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     const group = this.groups.get(req.groupId);
-    if (group && req.generationId >= 0 && !group.is('Empty')) {
-      if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
-      const member = group.get(req.memberId);
-      if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group?.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // Kafka's validateOffsetCommit for transactions: a committer that names a member, an instance or a
+    // generation (KIP-447) must be a current member at the group's generation, whatever the group's state
+    // (a member evicted from a now empty group is a zombie). Without any of them (TxnOffsetCommit < v3, or
+    // the group-id-only sendOffsetsToTransaction) the offsets are taken as they are.
+    if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
+      if (group?.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+      if (req.groupInstanceId !== null && !group?.staticMembers.has(req.groupInstanceId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (!group?.get(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
       if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (!group && req.generationId >= 0) {
-      return ErrorCode.ILLEGAL_GENERATION;
     }
     if (req.offsets.length === 0) return 0;
     const now = this.timers.now();

@@ -300,6 +300,30 @@ test('offset commits: simple commits on an empty group, fencing of members and g
   assert.deepEqual(c.fetchOffsets('nobody', null).topics, []);
 });
 
+test('transactional offset commits (KIP-447): a named member must be current at the group generation, also once the group is empty', async () => {
+  const { coordinator: c, timers, store } = setup();
+  const o = [{ topic: 't', partition: 0, offset: 3, leaderEpoch: -1, metadata: '' }];
+  const txn = (generationId: number, memberId: string, groupInstanceId: string | null = null) =>
+    c.commitTxnOffsets({ groupId: 'g', producerId: 1, producerEpoch: 0, generationId, memberId, groupInstanceId, offsets: o });
+  assert.equal(await txn(-1, ''), 0, 'no member named (TxnOffsetCommit < v3): taken as it is');
+  assert.equal(await txn(0, 'm'), ErrorCode.UNKNOWN_MEMBER_ID, 'an unknown group has no members');
+  const a = await stableSingle(c, timers);
+  assert.equal(await txn(a.generationId, 'other'), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(await txn(a.generationId + 1, a.memberId), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(await txn(a.generationId, a.memberId, 'not-mine'), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(await txn(a.generationId, a.memberId), 0);
+  assert.equal(await txn(-1, ''), 0);
+  // The member is evicted and the group is empty: its late commit is a zombie's.
+  timers.advance(SESSION);
+  await Promise.resolve();
+  assert.equal(c.group('g')!.state, 'Empty');
+  assert.equal(await txn(a.generationId, a.memberId), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(store.pending.get(1)?.length, 3, 'only the accepted commits were written');
+  assert.equal(c.hasPendingTxnOffset('g', 't', 0), true);
+  c.completeTransactionsOf(1, true);
+  assert.equal(c.fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset, 3);
+});
+
 test('a failed write is not acknowledged and leaves the committed offset unchanged', async () => {
   const { coordinator: c, store } = setup();
   const o = { topic: 't', partition: 0, offset: 3, leaderEpoch: -1, metadata: '' };
