@@ -2,7 +2,8 @@
 // process (so broker and client do not share one event loop). Produces N records of SIZE bytes
 // with each client into its own topic, then consumes them back from the beginning.
 //
-//   npm run build && node dist/bench/client.js [records=1000000] [size=100]
+//   npm run build && node dist/bench/client.js [records=1000000] [size=100] [kappa]
+// ("kappa": only Kappa's client, plain and idempotent, skipping kafkajs.)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,9 +48,9 @@ async function timed(label: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
     const ms = performance.now() - start;
-    console.log(`${label.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${rate(ms)}`);
+    console.log(`${label.padEnd(32)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${rate(ms)}`);
   } catch (err) {
-    console.log(`${label.padEnd(28)} failed: ${(err as Error).message}`);
+    console.log(`${label.padEnd(32)} failed: ${(err as Error).message}`);
   }
 }
 
@@ -93,9 +94,9 @@ async function kafkajsConsume(bootstrap: string, topic: string): Promise<void> {
   await consumer.disconnect();
 }
 
-async function kappaProduce(bootstrap: string, topic: string): Promise<void> {
+async function kappaProduce(bootstrap: string, topic: string, idempotent = false): Promise<void> {
   const client = new KafkaClient({ bootstrapServers: bootstrap });
-  const producer = client.producer({ acks: -1 });
+  const producer = client.producer({ acks: -1, idempotent });
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < N; i += GROUP) {
     const records = Array.from({ length: Math.min(GROUP, N - i) }, () => ({ value }));
@@ -122,10 +123,12 @@ async function kappaConsume(bootstrap: string, topic: string): Promise<void> {
 
 const broker = await startBroker();
 console.log(`${N.toLocaleString('en-US')} records of ${SIZE} bytes, one partition, acks=all, broker ${broker.bootstrap}, node ${process.version}`);
+const kappaOnly = process.argv[4] === 'kappa';
 try {
-  await timed('kafkajs 2.2.4 produce', () => kafkajsProduce(broker.bootstrap, 'bench-kafkajs'));
+  if (!kappaOnly) await timed('kafkajs 2.2.4 produce', () => kafkajsProduce(broker.bootstrap, 'bench-kafkajs'));
   await timed('kappa client produce', () => kappaProduce(broker.bootstrap, 'bench-kappa'));
-  await timed('kafkajs 2.2.4 consume (group)', () => kafkajsConsume(broker.bootstrap, 'bench-kafkajs'));
+  await timed('kappa client produce idempotent', () => kappaProduce(broker.bootstrap, 'bench-kappa-idempotent', true));
+  if (!kappaOnly) await timed('kafkajs 2.2.4 consume (group)', () => kafkajsConsume(broker.bootstrap, 'bench-kafkajs'));
   await timed('kappa client consume', () => kappaConsume(broker.bootstrap, 'bench-kappa'));
 } finally {
   await broker.stop();
