@@ -15,7 +15,10 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
     });
-    const fenced = (c: number) => (c === ErrorCode.PRODUCER_FENCED && apiVersion < 2 ? ErrorCode.INVALID_PRODUCER_EPOCH : c);
+    // A fenced producer hears INVALID_PRODUCER_EPOCH at every version: TxnOffsetCommit had no KIP-588 bump,
+    // and Kafka answers the append's INVALID_PRODUCER_EPOCH (its KIP-890 verification converts PRODUCER_FENCED
+    // to it too). Verification's INVALID_TXN_STATE / INVALID_PRODUCER_ID_MAPPING pass through as they are.
+    const fenced = (c: number) => (c === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : c);
     // Unknown partitions answer UNKNOWN_TOPIC_OR_PARTITION whatever else fails (Kafka checks them first).
     const unknown = (topic: string, partition: number) => {
       const t = broker.logs.topic(topic);
