@@ -137,10 +137,12 @@ export class TransactionCoordinator {
   /** InitProducerId. Returns the error code and, on success, the producer id and epoch. */
   async initProducerId(req: { transactionalId: string | null; timeoutMs: number; producerId: number; producerEpoch: number }): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
     const fail = (errorCode: number) => ({ errorCode, producerId: -1, producerEpoch: -1 });
-    if (req.transactionalId === null || req.transactionalId === '') {
+    if (req.transactionalId === null) {
       // An idempotent producer: a fresh id at epoch 0.
       return { errorCode: 0, producerId: await this.ids.allocate(), producerEpoch: 0 };
     }
+    // An empty transactional id is refused, as Kafka does (producers send null when they have none).
+    if (req.transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
     if (this.loading) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     if (req.timeoutMs <= 0 || req.timeoutMs > this.config.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const id = req.transactionalId;

@@ -31,6 +31,7 @@ test('before the load completes: COORDINATOR_LOAD_IN_PROGRESS for transactional 
   const idempotent = await loading.initProducerId({ transactionalId: null, timeoutMs: 0, producerId: -1, producerEpoch: -1 });
   assert.deepEqual([idempotent.errorCode, idempotent.producerEpoch], [0, 0]);
   assert.notEqual(idempotent.producerId, p.producerId);
+  assert.equal((await init(n, '')).errorCode, ErrorCode.INVALID_REQUEST, 'an empty transactional id');
   // A transaction timeout of 0 is as invalid as one above transaction.max.timeout.ms.
   assert.equal((await init(n, 'tx', { timeoutMs: 0 })).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
 });
