@@ -47,24 +47,33 @@ export function encodeTxnValue(v: TxnLogValue): Buffer {
   return w.int64(v.lastUpdateTimestamp).int64(v.startTimestamp).toBuffer();
 }
 
+/**
+ * Reads TransactionLogValue v0 (what Kafka 3.x and we write) and v1 (flexible, written by Kafka 4 with
+ * transaction version 2: compact strings and arrays, tagged fields, which carry nothing we keep).
+ */
 export function decodeTxnValue(buf: Buffer): TxnLogValue {
   const r = new Reader(buf);
   const version = r.int16();
   if (version > 1) throw new LogError('CORRUPT_MESSAGE', `unknown TransactionLogValue version ${version}`);
+  const flexible = version >= 1;
   const producerId = r.int64();
   const producerEpoch = r.int16();
   const timeoutMs = r.int32();
   const state = TXN_STATES[r.int8()] ?? 'Dead';
   const partitions = new Map<string, number[]>();
-  const n = r.int32();
+  const n = r.arrayLength(flexible);
   for (let i = 0; i < n; i++) {
-    const topic = r.string() ?? '';
-    const count = r.int32();
+    const topic = flexible ? r.compactString() : r.string();
+    const count = r.arrayLength(flexible);
     const parts: number[] = [];
     for (let j = 0; j < count; j++) parts.push(r.int32());
+    if (flexible) r.taggedFields();
     partitions.set(topic, parts);
   }
-  return { producerId, producerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp: r.int64(), startTimestamp: r.int64() };
+  const lastUpdateTimestamp = r.int64();
+  const startTimestamp = r.int64();
+  if (flexible) r.taggedFields();
+  return { producerId, producerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp, startTimestamp };
 }
 
 const READ_CHUNK_BYTES = 1 << 20;
