@@ -25,6 +25,10 @@ Usage: confluent-txn.py BOOTSTRAP COMMAND ARGS...
       paced (chunks of 200 with short sleeps) so that the test can restart the broker mid-stream.
       Prints JSON lines: {"type": "progress", "acked": n} every 1000 acknowledgements, then
       {"type": "done", ...}.
+  txnbench TOPIC PER_TXN TXNS SIZE
+      For bench/txn-bench.ts: a transactional producer commits TXNS transactions of PER_TXN records
+      of SIZE bytes (round-robin over the topic's partitions); prints the duration of each commit
+      cycle (begin, produce, commit) in seconds.
 """
 import json
 import sys
@@ -250,6 +254,28 @@ def idem(bootstrap, topic, partitions, count):
          "last_offsets": {str(k): v for k, v in offsets.items()}})
 
 
+def txnbench(bootstrap, topic, per_txn, txns, size):
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": "txn-bench-" + topic, "linger.ms": 5,
+                  "batch.num.messages": 10000, "queue.buffering.max.messages": 1000000})
+    p.init_transactions(TIMEOUT_S)
+    parts = partitions_of(p, topic)
+    value = b"x" * size
+    cycles = []
+    for t in range(txns):
+        started = time.time()
+        p.begin_transaction()
+        for i in range(per_txn):
+            while True:
+                try:
+                    p.produce(topic, value=value, partition=parts[i % len(parts)])
+                    break
+                except BufferError:
+                    p.poll(0.01)
+        p.commit_transaction(TIMEOUT_S)  # flushes, then EndTxn
+        cycles.append(time.time() - started)
+    return {"cycles": cycles}
+
+
 def main():
     bootstrap, command, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if command == "read":
@@ -260,6 +286,8 @@ def main():
         out(eos(bootstrap, *args))
     elif command == "fence":
         out(fence(bootstrap, *args))
+    elif command == "txnbench":
+        out(txnbench(bootstrap, args[0], int(args[1]), int(args[2]), int(args[3])))
     elif command == "idem":
         idem(bootstrap, args[0], int(args[1]), int(args[2]))
     else:
