@@ -23,6 +23,25 @@ export interface ClientOptions {
 }
 
 export type Acks = 0 | 1 | -1;
+
+export const DEFAULT_REGISTRY_PORT = 8081;
+export const DEFAULT_QUOTE_RATE = 10;
+
+export interface QuoteSourceCommand {
+  client: ClientOptions;
+  topic: string;
+  /** null: JSON values, no registry. */
+  registryUrl: string | null;
+  rate: number;
+  symbols?: string[];
+  top?: number;
+  seed?: number;
+  speed?: number;
+  limit?: number;
+  outOfOrder?: number;
+  late?: number;
+  duplicate?: number;
+}
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 export type StartPosition = 'earliest' | 'latest' | { offset: number } | { timestamp: number };
 
@@ -30,7 +49,9 @@ export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'broker'; host: string; port: number; dataDir: string; configFile?: string }
-  | { kind: 'up'; host: string; port: number; dataDir: string }
+  | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; quoteRate: number }
+  | { kind: 'registry'; host: string; port: number; bootstrapServer: string; topic: string }
+  | { kind: 'source-quotes' } & QuoteSourceCommand
   | { kind: 'topics-create'; client: ClientOptions; name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> }
   | { kind: 'topics-list'; client: ClientOptions }
   | { kind: 'topics-describe'; client: ClientOptions; name: string }
@@ -80,18 +101,50 @@ Commands:
   groups <action>        list | describe | delete | reset-offsets consumer groups
   configs <action>       describe | alter the configs of a topic or broker (dynamic broker configs)
   transactions <action>  list | describe transactional ids, producers of partitions
+  registry               run the schema registry (Confluent-compatible REST API) on a Kafka cluster
+  source quotes          produce simulated stock quotes (Avro via the registry) to a topic
   produce TOPIC          write lines from stdin (or --file) as records
   consume TOPIC          print records
 
 Run "kappa <command> --help" for a command's options.`,
   up: `Usage: kappa up [options]
 
-Runs every embedded component with sensible defaults and prints how to reach them.
+Runs every embedded component with sensible defaults and prints how to reach them: the broker,
+the schema registry, and the market simulator producing Avro quotes to the iextrading topic.
 
-  --host HOST        listen address (default 127.0.0.1)
-  --port PORT        broker port (default ${DEFAULT_PORT})
-  --data-dir DIR     data directory (default $KAPPA_HOME/data or ./.kappa/data)
-  -h, --help         this help`,
+  --host HOST            listen address (default 127.0.0.1)
+  --port PORT            broker port (default ${DEFAULT_PORT})
+  --registry-port PORT   schema registry port; 0 picks a free one (default ${DEFAULT_REGISTRY_PORT})
+  --rate N               simulated quotes per second; 0 runs no simulator (default ${DEFAULT_QUOTE_RATE})
+  --data-dir DIR         data directory (default $KAPPA_HOME/data or ./.kappa/data)
+  -h, --help             this help`,
+  registry: `Usage: kappa registry [options]
+
+Runs the schema registry (Confluent Schema Registry's REST API) with its state in the _schemas topic
+of a Kafka cluster (Kappa's broker or any other), until Ctrl-C.
+
+  --bootstrap-server HOST:PORT   the cluster (default ${DEFAULT_BOOTSTRAP})
+  --host HOST                    listen address (default 127.0.0.1)
+  --port PORT                    port; 0 picks a free one (default ${DEFAULT_REGISTRY_PORT})
+  --topic NAME                   the store topic (default _schemas)
+  -h, --help                     this help`,
+  source: `Usage: kappa source quotes [options]
+
+Produces simulated quotes of NASDAQ symbols (geometric Brownian motion per symbol, sessions with
+auctions, spreads) with an idempotent acks=all producer, Avro-encoded via the schema registry, keyed
+by symbol, until Ctrl-C or --limit. Shows the rate once a second.
+
+  --rate N                 quotes per second (default 100)
+  --symbols A,B,...        these symbols                    --top N   the N most active (default 20)
+  --topic NAME             target topic (default iextrading)
+  --registry URL           schema registry (default http://127.0.0.1:${DEFAULT_REGISTRY_PORT}); --no-registry: JSON values
+  --seed N                 reproducible run (default 42)
+  --speed X                event time runs X times faster than the wall clock (default 1)
+  --limit N                stop after N quotes
+  --out-of-order P         fraction delivered out of order (held back up to 5 s of event time)
+  --late P                 fraction delivered late (held back 60 s)
+  --duplicates P           fraction delivered twice
+  --bootstrap-server HOST:PORT, --json`,
   broker: `Usage: kappa broker [options]
 
 Runs the Kafka-compatible broker until Ctrl-C or SIGTERM.
@@ -243,6 +296,9 @@ Prints records, one per line. Starts at the end of each partition unless told ot
   --format text|json        json: one object per line with topic, partition, offset,
                             timestamp, key, value, headers (default text)
   --print-key               text format: print "key<TAB>value"
+  --registry URL            decode registry-framed (Confluent wire format) Avro values to JSON
+                            through this registry (default http://127.0.0.1:${DEFAULT_REGISTRY_PORT})
+  --no-registry             print values as they are
 ${CLIENT_OPTIONS_HELP}`,
 };
 
@@ -531,6 +587,65 @@ function parseTransactions(rest: string[]): Command {
   }
 }
 
+/** A number between 0 and max (rates, probabilities). */
+function fraction(command: string, name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new UsageError(`--${name} must be a number between 0 and ${max}, got '${text}'`, command);
+  return n;
+}
+
+function parseSource(args: string[]): Command {
+  const [kind, ...rest] = args;
+  if (kind === undefined || kind === '-h' || kind === '--help') return { kind: 'help', text: HELP.source! };
+  if (kind !== 'quotes') throw new UsageError(`unknown source '${kind}' (quotes)`, 'source');
+  const name = 'source';
+  const { values, positionals } = parse(name, rest, {
+    ...clientOptions,
+    rate: { type: 'string' },
+    symbols: { type: 'string' },
+    top: { type: 'string' },
+    topic: { type: 'string' },
+    registry: { type: 'string' },
+    'no-registry': { type: 'boolean' },
+    seed: { type: 'string' },
+    speed: { type: 'string' },
+    limit: { type: 'string' },
+    'out-of-order': { type: 'string' },
+    late: { type: 'string' },
+    duplicates: { type: 'string' },
+  });
+  if (values.help) return { kind: 'help', text: HELP.source! };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
+  if (values.symbols !== undefined && values.top !== undefined) throw new UsageError('--symbols and --top cannot be combined', name);
+  if (values.registry !== undefined && values['no-registry']) throw new UsageError('--registry and --no-registry cannot be combined', name);
+  const rate = fraction(name, 'rate', values.rate, Infinity) ?? 100;
+  if (rate <= 0) throw new UsageError('--rate must be more than 0', name);
+  const cmd: Command = {
+    kind: 'source-quotes',
+    client: client(values),
+    topic: values.topic ?? 'iextrading',
+    registryUrl: values['no-registry'] ? null : values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}`,
+    rate,
+  };
+  if (values.symbols !== undefined) cmd.symbols = values.symbols.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const top = int(name, 'top', values.top, 1);
+  const seed = int(name, 'seed', values.seed, 0);
+  const limit = int(name, 'limit', values.limit, 1);
+  const speed = fraction(name, 'speed', values.speed, 1e6);
+  const outOfOrder = fraction(name, 'out-of-order', values['out-of-order'], 1);
+  const late = fraction(name, 'late', values.late, 1);
+  const duplicate = fraction(name, 'duplicates', values.duplicates, 1);
+  if (top !== undefined) cmd.top = top;
+  if (seed !== undefined) cmd.seed = seed;
+  if (limit !== undefined) cmd.limit = limit;
+  if (speed !== undefined) cmd.speed = speed;
+  if (outOfOrder !== undefined) cmd.outOfOrder = outOfOrder;
+  if (late !== undefined) cmd.late = late;
+  if (duplicate !== undefined) cmd.duplicate = duplicate;
+  return cmd;
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Command {
   const [name, ...rest] = argv;
   switch (name) {
@@ -548,12 +663,17 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         host: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
-        ...(name === 'broker' ? { config: { type: 'string' } } : {}),
+        ...(name === 'broker' ? { config: { type: 'string' } } : { 'registry-port': { type: 'string' }, rate: { type: 'string' } }),
       } as const);
       if (values.help) return { kind: 'help', text: HELP[name]! };
       if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
       const common = { host: (values.host as string | undefined) ?? '127.0.0.1', port: port(name, values.port as string | undefined), dataDir: (values['data-dir'] as string | undefined) ?? defaultDataDir(env, cwd) };
-      if (name === 'up') return { kind: 'up', ...common };
+      if (name === 'up') {
+        const v = values as { 'registry-port'?: string; rate?: string };
+        const registryPort = int(name, 'registry-port', v['registry-port'], 0) ?? DEFAULT_REGISTRY_PORT;
+        if (registryPort > 65535) throw new UsageError(`--registry-port must be at most 65535, got ${registryPort}`, name);
+        return { kind: 'up', ...common, registryPort, quoteRate: fraction(name, 'rate', v.rate, Infinity) ?? DEFAULT_QUOTE_RATE };
+      }
       const configFile = (values as { config?: string }).config;
       return configFile === undefined ? { kind: 'broker', ...common } : { kind: 'broker', ...common, configFile };
     }
@@ -565,6 +685,22 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
       return parseConfigs(rest);
     case 'transactions':
       return parseTransactions(rest);
+    case 'registry': {
+      const { values, positionals } = parse(name, rest, {
+        'bootstrap-server': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        topic: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help) return { kind: 'help', text: HELP.registry! };
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
+      const p = int(name, 'port', values.port, 0) ?? DEFAULT_REGISTRY_PORT;
+      if (p > 65535) throw new UsageError(`--port must be at most 65535, got ${p}`, name);
+      return { kind: 'registry', host: values.host ?? '127.0.0.1', port: p, bootstrapServer: values['bootstrap-server'] ?? DEFAULT_BOOTSTRAP, topic: values.topic ?? '_schemas' };
+    }
+    case 'source':
+      return parseSource(rest);
     case 'produce': {
       const { values, positionals } = parse(name, rest, {
         ...clientOptions,
@@ -610,8 +746,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         'timeout-ms': { type: 'string' },
         format: { type: 'string' },
         'print-key': { type: 'boolean' },
+        registry: { type: 'string' },
+        'no-registry': { type: 'boolean' },
       });
       if (values.help) return { kind: 'help', text: HELP.consume! };
+      if (values.registry !== undefined && values['no-registry']) throw new UsageError('--registry and --no-registry cannot be combined', name);
       const starts = [values['from-beginning'] ? '--from-beginning' : '', values.offset !== undefined ? '--offset' : '', values['from-time'] !== undefined ? '--from-time' : ''].filter(Boolean);
       if (starts.length > 1) throw new UsageError(`${starts.join(' and ')} cannot be combined`, name);
       const start: StartPosition = values['from-beginning']
@@ -630,6 +769,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         start,
         format,
         printKey: values['print-key'] ?? false,
+        registryUrl: values['no-registry'] ? null : values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}`,
       };
       const partition = int(name, 'partition', values.partition, 0);
       const maxMessages = int(name, 'max-messages', values['max-messages'], 1);

@@ -31,6 +31,10 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return (await import('./commands/broker.js')).runBroker(cmd, io);
     case 'up':
       return (await import('./commands/broker.js')).runUp(cmd, io);
+    case 'registry':
+      return (await import('./commands/registry.js')).runRegistry(cmd, io);
+    case 'source-quotes':
+      return (await import('./commands/source.js')).runQuoteSource(cmd, io);
     case 'topics-create':
       return topicsCreate(cmd, io);
     case 'topics-list':

@@ -50,19 +50,52 @@ export async function runBroker(options: RunBrokerOptions, io: Io): Promise<numb
   return 0;
 }
 
-export async function runUp(options: RunBrokerOptions, io: Io): Promise<number> {
+export interface RunUpOptions extends RunBrokerOptions {
+  registryPort: number;
+  /** Quotes per second from the simulator; 0 runs none. */
+  quoteRate: number;
+}
+
+/**
+ * The whole lab on embedded defaults: the broker, the schema registry on it, and the market simulator
+ * producing Avro quotes to a 4-partition iextrading topic.
+ */
+export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
   const server = await startBroker(options, io);
   const bootstrap = `${server.host === '0.0.0.0' ? '127.0.0.1' : server.host}:${server.port}`;
+  const { startRegistry } = await import('./registry.js');
+  const { startQuoteSource } = await import('./source.js');
+  const { KafkaClient } = await import('../../client/kafka-client.js');
+  const registry = await startRegistry({ host: options.host, port: options.registryPort, bootstrapServer: bootstrap }, io);
+  let source: { run(): Promise<void>; stop(): Promise<void> } | null = null;
+  let sourceDone: Promise<void> = Promise.resolve();
+  if (options.quoteRate > 0) {
+    // The lab's topic: four partitions, as in the seed.
+    const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'kappa-up' });
+    try {
+      await client.admin().createTopics([{ name: 'iextrading', partitions: 4 }]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'TOPIC_ALREADY_EXISTS') throw err;
+    } finally {
+      await client.close();
+    }
+    source = startQuoteSource({ client: { bootstrapServer: bootstrap, json: false }, topic: 'iextrading', registryUrl: registry.url, rate: options.quoteRate, top: 20 }, io);
+    sourceDone = source.run().catch((err: unknown) => {
+      io.stderr.write(`[simulator] stopped: ${(err as Error).message}\n`);
+    });
+  }
   io.stdout.write(
     [
       '',
       'Kappa is up. Components:',
       `  broker (Kafka protocol)   bootstrap server ${bootstrap}`,
+      `  schema registry           ${registry.url}`,
+      options.quoteRate > 0 ? `  market simulator          ${options.quoteRate} quotes/s of 20 NASDAQ symbols -> topic iextrading (Avro)` : '  market simulator          off (--rate 0)',
       '',
       'Try:',
+      `  kappa consume iextrading --bootstrap-server ${bootstrap} --registry ${registry.url}`,
+      `  curl ${registry.url}/subjects`,
       `  kappa topics create demo --partitions 3 --bootstrap-server ${bootstrap}`,
-      `  seq 10 | kappa produce demo --bootstrap-server ${bootstrap}`,
-      `  kappa consume demo --from-beginning --bootstrap-server ${bootstrap}`,
       `  kcat -b ${bootstrap} -L`,
       '',
       'Ctrl-C stops everything.',
@@ -71,6 +104,9 @@ export async function runUp(options: RunBrokerOptions, io: Io): Promise<number> 
   );
   const signal = await waitForShutdownSignal();
   io.stderr.write(`${signal}: shutting down\n`);
+  await source?.stop();
+  await sourceDone;
+  await registry.close();
   await server.close();
   return 0;
 }

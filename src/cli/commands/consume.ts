@@ -1,5 +1,7 @@
 // `kappa consume`: prints records as text or JSON lines. Ends after --max-messages, after
 // --timeout-ms without a record, or on Ctrl-C; otherwise keeps waiting for new records.
+import { RegistryClient } from '../../registry/client.js';
+import { AvroDeserializer, isFramed, schemaIdOf } from '../../registry/serde.js';
 import { KafkaClient } from '../../client/kafka-client.js';
 import type { ConsumerRecord, StartOffset } from '../../client/consumer.js';
 import type { ClientOptions, StartPosition } from '../args.js';
@@ -14,17 +16,20 @@ export interface ConsumeOptions {
   timeoutMs?: number;
   format: 'text' | 'json';
   printKey: boolean;
+  /** Registry-framed values (Confluent wire format) are decoded through this registry; null: never. */
+  registryUrl?: string | null;
 }
 
 const str = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 
-export function formatRecord(r: ConsumerRecord, format: 'text' | 'json', printKey: boolean): string {
+/** A record as a line; `decoded` (a registry-framed value decoded) replaces the raw value when given. */
+export function formatRecord(r: ConsumerRecord, format: 'text' | 'json', printKey: boolean, decoded?: unknown): string {
   if (format === 'json') {
     const headers: Record<string, string | null> = {};
     for (const h of r.headers) headers[h.key] = str(h.value);
-    return JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: str(r.key), value: str(r.value), headers }) + '\n';
+    return JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: str(r.key), value: decoded !== undefined ? decoded : str(r.value), headers }) + '\n';
   }
-  const value = r.value === null ? 'null' : r.value.toString('utf8');
+  const value = decoded !== undefined ? JSON.stringify(decoded) : r.value === null ? 'null' : r.value.toString('utf8');
   return printKey ? `${r.key === null ? 'null' : r.key.toString('utf8')}\t${value}\n` : `${value}\n`;
 }
 
@@ -35,6 +40,7 @@ function toStart(start: StartPosition): StartOffset {
 /** Consumes per the options, calling `emit` with formatted output; returns the record count. */
 export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) => void | Promise<void>, stop?: AbortSignal): Promise<number> {
   const kafka = new KafkaClient({ bootstrapServers: opts.client.bootstrapServer, clientId: 'kappa-cli' });
+  const decode = valueDecoder(opts.registryUrl ?? null);
   const consumer = kafka.consumer({ maxWaitMs: opts.timeoutMs !== undefined ? Math.min(500, Math.max(10, opts.timeoutMs)) : 500 });
   let count = 0;
   let idle: NodeJS.Timeout | undefined;
@@ -56,7 +62,7 @@ export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) =>
     outer: for await (const batch of consumer.batches()) {
       let text = '';
       for (const r of batch.records) {
-        text += formatRecord(r, opts.format, opts.printKey);
+        text += formatRecord(r, opts.format, opts.printKey, await decode(r.value));
         count++;
         if (opts.maxMessages !== undefined && count >= opts.maxMessages) {
           await emit(text);
@@ -73,6 +79,26 @@ export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) =>
     await kafka.close();
   }
   return count;
+}
+
+/**
+ * Decodes registry-framed values (magic byte 0, schema id, Avro) to plain objects; anything else, or a
+ * value whose schema the registry cannot give, stays raw (undefined). Failures are remembered per id,
+ * so an unreachable registry costs one attempt per schema id, not one per record.
+ */
+function valueDecoder(registryUrl: string | null): (value: Buffer | null) => Promise<unknown> {
+  if (!registryUrl) return async () => undefined;
+  const deserializer = new AvroDeserializer(new RegistryClient(registryUrl));
+  const failed = new Set<number>();
+  return async (value) => {
+    if (!isFramed(value) || failed.has(schemaIdOf(value))) return undefined;
+    try {
+      return await deserializer.deserialize(value);
+    } catch {
+      failed.add(schemaIdOf(value));
+      return undefined;
+    }
+  };
 }
 
 export async function consumeCommand(opts: ConsumeOptions, io: Io): Promise<number> {

@@ -93,7 +93,7 @@ test('produce: acks, compression, headers split at the first =, key separator', 
 });
 
 test('consume: start positions, limits, formats', () => {
-  const base = { kind: 'consume', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, topic: 't', format: 'text', printKey: false };
+  const base = { kind: 'consume', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, topic: 't', format: 'text', printKey: false, registryUrl: 'http://127.0.0.1:8081' };
   assert.deepEqual(parseCommandLine(['consume', 't'], env, cwd), { ...base, start: 'latest' });
   assert.deepEqual(parseCommandLine(['consume', 't', '--from-beginning', '--max-messages', '100'], env, cwd), { ...base, start: 'earliest', maxMessages: 100 });
   assert.deepEqual(parseCommandLine(['consume', 't', '--offset', '5', '--partition', '1', '--timeout-ms', '2000', '--format', 'json', '--print-key'], env, cwd), {
@@ -110,6 +110,25 @@ test('consume: start positions, limits, formats', () => {
   assert.throws(() => parseCommandLine(['consume', 't', '--from-beginning', '--from-time', '1'], env, cwd), /cannot be combined/);
   assert.throws(() => parseCommandLine(['consume', 't', '--format', 'xml'], env, cwd), /--format must be text or json/);
   assert.throws(() => parseCommandLine(['consume', 't', '--max-messages', '0'], env, cwd), /at least 1/);
+  assert.equal((parseCommandLine(['consume', 't', '--no-registry'], env, cwd) as { registryUrl: unknown }).registryUrl, null);
+  assert.equal((parseCommandLine(['consume', 't', '--registry', 'http://r:1'], env, cwd) as { registryUrl: unknown }).registryUrl, 'http://r:1');
+});
+
+test('up, registry and source quotes: defaults and checks', () => {
+  const up = parseCommandLine(['up'], env, cwd) as { registryPort: number; quoteRate: number };
+  assert.deepEqual([up.registryPort, up.quoteRate], [8081, 10]);
+  const up0 = parseCommandLine(['up', '--registry-port', '0', '--rate', '0'], env, cwd) as { registryPort: number; quoteRate: number };
+  assert.deepEqual([up0.registryPort, up0.quoteRate], [0, 0]);
+  assert.throws(() => parseCommandLine(['up', '--rate', 'fast'], env, cwd), /--rate must be a number/);
+  assert.deepEqual(parseCommandLine(['registry', '--port', '0', '--bootstrap-server', 'h:1'], env, cwd), { kind: 'registry', host: '127.0.0.1', port: 0, bootstrapServer: 'h:1', topic: '_schemas' });
+  assert.deepEqual(parseCommandLine(['source', 'quotes', '--rate', '500', '--symbols', 'AAPL,msft', '--seed', '7', '--limit', '100', '--duplicates', '0.1', '--no-registry'], env, cwd), {
+    kind: 'source-quotes', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, topic: 'iextrading', registryUrl: null, rate: 500,
+    symbols: ['AAPL', 'msft'], seed: 7, limit: 100, duplicate: 0.1,
+  });
+  assert.throws(() => parseCommandLine(['source', 'quotes', '--symbols', 'A', '--top', '3'], env, cwd), /cannot be combined/);
+  assert.throws(() => parseCommandLine(['source', 'quotes', '--late', '2'], env, cwd), /between 0 and 1/);
+  assert.throws(() => parseCommandLine(['source', 'trades'], env, cwd), /unknown source/);
+  for (const argv of [['registry'], ['source'], ['source', 'quotes']]) assert.equal(parseCommandLine([...argv, '--help'], env, cwd).kind, 'help');
 });
 
 test('parseTime accepts ISO 8601 and epoch milliseconds, rejects the rest', () => {

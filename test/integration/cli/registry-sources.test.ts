@@ -1,0 +1,118 @@
+// The lab from the command line: `kappa registry` on a broker, `kappa source quotes` producing Avro
+// quotes through it, `kappa consume` decoding them to JSON, Confluent's JS client decoding the raw
+// bytes kcat reads; and `kappa up` bringing up broker, registry and simulator together, then stopping
+// cleanly on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { test, type TestContext } from 'node:test';
+import { SchemaRegistry as ConfluentClient } from '@kafkajs/confluent-schema-registry';
+import { kappaBin, requireTool, run, startBroker, tempDir, type Broker } from '../../helpers/broker.js';
+
+/** Starts a long-running kappa command and resolves with the first match of `ready` in its stdout. */
+async function startKappa(t: TestContext, args: string[], ready: RegExp, timeoutMs = 30_000): Promise<{ proc: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const proc = spawn(process.execPath, [kappaBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8');
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (c: string) => (out += c));
+  t.after(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${ready} within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    proc.stdout!.on('data', (c: string) => {
+      out += c;
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`kappa ${args.join(' ')} exited (${code}) before ready:\n${out}`)));
+  });
+  return { proc, match, output: () => out };
+}
+
+function kappa(b: Broker, args: string[], timeoutMs = 60_000) {
+  return run(process.execPath, [kappaBin, ...args, '--bootstrap-server', b.bootstrap], { broker: b, timeoutMs });
+}
+
+test('kappa registry + kappa source quotes + kappa consume: Avro quotes end to end', { timeout: 120_000 }, async (t) => {
+  if (!requireTool(t, 'kcat')) return;
+  const b = await startBroker(t);
+  const registry = await startKappa(t, ['registry', '--port', '0', '--bootstrap-server', b.bootstrap], /listening on (http:\/\/\S+)/);
+  const url = registry.match[1]!;
+  await kappa(b, ['topics', 'create', 'iextrading', '--partitions', '4']);
+
+  const started = Date.now();
+  const produced = await kappa(b, ['source', 'quotes', '--rate', '1000', '--limit', '1000', '--top', '5', '--seed', '1', '--registry', url]);
+  const elapsed = Date.now() - started;
+  assert.match(produced.stderr, /done: 1000 quotes to iextrading/);
+  assert.ok(elapsed >= 900, `1,000 quotes at 1,000/s take about a second (${elapsed} ms)`);
+
+  const subjects = (await (await fetch(`${url}/subjects`)).json()) as string[];
+  assert.deepEqual(subjects, ['iextrading-value']);
+
+  const consumed = await kappa(b, ['consume', 'iextrading', '--from-beginning', '--max-messages', '1000', '--format', 'json', '--registry', url]);
+  const records = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; partition: number; value: { symbol: string; latestPrice: number; latestUpdate: number } });
+  assert.equal(records.length, 1000);
+  const symbols = new Set(records.map((r) => r.value.symbol));
+  assert.deepEqual([...symbols].sort(), ['AAPL', 'AMZN', 'META', 'MSFT', 'NVDA']);
+  for (const r of records) {
+    assert.equal(r.key, r.value.symbol, 'keyed by symbol');
+    assert.ok(r.value.latestPrice > 0);
+  }
+  // One symbol, one partition (keyed), in event-time order within it.
+  const bySymbol = new Map<string, Set<number>>();
+  for (const r of records) bySymbol.set(r.key, (bySymbol.get(r.key) ?? new Set()).add(r.partition));
+  for (const [s, parts] of bySymbol) assert.equal(parts.size, 1, `${s} on one partition`);
+
+  // The raw bytes, as kcat reads them, are Confluent's wire format: Confluent's client decodes them.
+  const { stdout } = await run('kcat', ['-C', '-b', b.bootstrap, '-t', 'iextrading', '-p', '0', '-o', 'beginning', '-c', '1', '-e', '-q', '-f', '%S\\n'], { broker: b });
+  assert.ok(Number(stdout.trim()) > 5);
+  const client = new ConfluentClient({ host: url });
+  const { KafkaClient } = await import('../../../src/client/kafka-client.js');
+  const kc = new KafkaClient({ bootstrapServers: b.bootstrap });
+  const consumer = kc.consumer({ maxWaitMs: 100 });
+  consumer.assign([{ topic: 'iextrading', partition: 0, offset: 'earliest' }]);
+  let raw: Buffer | null = null;
+  for await (const batch of consumer.batches()) {
+    if (batch.records.length > 0) {
+      raw = Buffer.from(batch.records[0]!.value!);
+      break;
+    }
+  }
+  await consumer.close();
+  await kc.close();
+  const decoded = (await client.decode(raw!)) as { symbol: string };
+  assert.ok(symbols.has(decoded.symbol));
+
+  registry.proc.kill('SIGTERM');
+  const [code] = await once(registry.proc, 'exit');
+  assert.equal(code, 0, registry.output());
+});
+
+test('kappa up: broker, registry and simulator together; SIGTERM stops them cleanly', { timeout: 120_000 }, async (t) => {
+  const dataDir = tempDir(t);
+  const up = await startKappa(t, ['up', '--port', '0', '--registry-port', '0', '--rate', '200', '--data-dir', dataDir], /Ctrl-C stops everything/);
+  const out = up.output();
+  const bootstrap = /bootstrap server (\S+)/.exec(out)![1]!;
+  const url = /schema registry\s+(http:\/\/\S+)/.exec(out)![1]!;
+  // Quotes flow: wait for the first ones.
+  let records: { value: { symbol: string } }[] = [];
+  const deadline = Date.now() + 20_000;
+  while (records.length < 50 && Date.now() < deadline) {
+    const r = await run(process.execPath, [kappaBin, 'consume', 'iextrading', '--from-beginning', '--max-messages', '50', '--timeout-ms', '3000', '--format', 'json', '--registry', url, '--bootstrap-server', bootstrap]);
+    records = r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { value: { symbol: string } });
+  }
+  assert.equal(records.length, 50, up.output());
+  assert.ok(records.every((r) => typeof r.value.symbol === 'string'), 'decoded Avro quotes');
+  const described = await run(process.execPath, [kappaBin, 'topics', 'describe', 'iextrading', '--json', '--bootstrap-server', bootstrap]);
+  assert.equal((JSON.parse(described.stdout) as { partitions: unknown[] }).partitions.length, 4);
+  assert.deepEqual(await (await fetch(`${url}/subjects`)).json(), ['iextrading-value']);
+
+  up.proc.kill('SIGTERM');
+  const [code] = await once(up.proc, 'exit');
+  assert.equal(code, 0, up.output());
+});
