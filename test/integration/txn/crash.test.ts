@@ -66,8 +66,15 @@ for (const step of ['prepared', 'marked'] as const) {
     const after = kafkaFor(b, 'crash-admin-2').admin();
     await after.connect();
     try {
-      const offsets = await after.fetchOffsets({ groupId: `g-${step}`, topics: [TOPIC] });
-      assert.equal(offsets[0]!.partitions.find((p) => p.partition === 1)?.offset, '5', 'the committed transaction\'s offsets');
+      // The group's offsets become visible with the marker on __consumer_offsets, written last.
+      let offset: string | undefined;
+      const deadline = Date.now() + 15_000;
+      do {
+        const offsets = await after.fetchOffsets({ groupId: `g-${step}`, topics: [TOPIC] });
+        offset = offsets[0]!.partitions.find((p) => p.partition === 1)?.offset;
+        if (offset !== '5') await new Promise((r) => setTimeout(r, 200));
+      } while (offset !== '5' && Date.now() < deadline);
+      assert.equal(offset, '5', 'the committed transaction\'s offsets');
     } finally {
       await after.disconnect();
     }
