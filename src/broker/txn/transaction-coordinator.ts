@@ -84,6 +84,8 @@ export interface TxnDescription {
 }
 
 const MAX_EPOCH = 32767;
+/** How long AddPartitionsToTxn may wait for the previous transaction's completion before answering. */
+const SETTLE_WAIT_MS = 100;
 
 export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
@@ -198,6 +200,11 @@ export class TransactionCoordinator {
   /** AddPartitionsToTxn (and AddOffsetsToTxn through addOffsets). Per-partition codes in request order. */
   async addPartitions(req: { transactionalId: string; producerId: number; producerEpoch: number; partitions: { topic: string; partition: number }[] }): Promise<number[]> {
     const all = (code: number) => req.partitions.map(() => code);
+    // The first request of a producer's next transaction usually arrives while the previous one's
+    // markers are still being written. Kafka answers CONCURRENT_TRANSACTIONS at once and the client
+    // retries after its backoff (kafkajs: 300 ms by default, a third of a second per transaction);
+    // waiting here a little for the completion answers the same request a few ms later instead.
+    await this.settled(req.transactionalId, SETTLE_WAIT_MS);
     // As in Kafka (KafkaApis, before the coordinator): one unknown partition fails the whole request.
     const unknown = req.partitions.map((p) => {
       const t = this.logs.topic(p.topic);
@@ -318,7 +325,38 @@ export class TransactionCoordinator {
       m.busy = false;
     }
     Object.assign(m, { ...next, busy: false, transactionalId: m.transactionalId });
+    this.notifySettled(m);
     return 0;
+  }
+
+  private readonly settleWaiters = new Map<TxnMetadata, Set<() => void>>();
+
+  /** Resolves once the id is neither storing a state nor completing a transaction, or after maxMs. */
+  private settled(transactionalId: string, maxMs: number): Promise<void> {
+    const m = this.txns.get(transactionalId);
+    const busy = (x: TxnMetadata) => x.busy || x.completing || x.state === 'PrepareCommit' || x.state === 'PrepareAbort' || x.state === 'PrepareEpochFence';
+    if (!m || !busy(m)) return Promise.resolve();
+    return new Promise((resolve) => {
+      let waiters = this.settleWaiters.get(m);
+      if (!waiters) this.settleWaiters.set(m, (waiters = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        waiters!.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!busy(m)) done();
+      };
+      const timer = setTimeout(done, maxMs);
+      waiters.add(check);
+    });
+  }
+
+  private notifySettled(m: TxnMetadata): void {
+    const waiters = this.settleWaiters.get(m);
+    if (!waiters) return;
+    for (const w of [...waiters]) w();
+    if (waiters.size === 0) this.settleWaiters.delete(m);
   }
 
   /**

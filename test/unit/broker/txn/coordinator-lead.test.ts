@@ -84,13 +84,23 @@ test('ending a transaction writes markers that release the last stable offset; a
   assert.equal(log.lastStableOffset, 0, 'held by the open transaction');
 
   assert.equal(await c.endTxn({ transactionalId: 'y', ...p, commit: true }), 0);
-  // Until its markers are written (an fsync away), the id is busy: clients retry CONCURRENT_TRANSACTIONS.
-  assert.deepEqual(await c.addPartitions({ transactionalId: 'y', ...p, partitions: [{ topic: 't', partition: 1 }] }), [ErrorCode.CONCURRENT_TRANSACTIONS]);
   await until('CompleteCommit', () => c.describe('y')?.state === 'CompleteCommit');
   assert.equal(log.lastStableOffset, log.highWatermark);
   assert.equal(log.highWatermark, 2, 'the record and its COMMIT marker');
   assert.equal(await c.endTxn({ transactionalId: 'y', ...p, commit: true }), 0, 'a retry of the same end');
   assert.equal(await c.endTxn({ transactionalId: 'y', ...p, commit: false }), ErrorCode.INVALID_TXN_STATE);
+});
+
+test('the next transaction\'s first AddPartitionsToTxn waits for the previous completion instead of failing', async (t) => {
+  const { logs, coordinator: c } = await setup(t);
+  const p = await init(c, 'w');
+  await c.addPartitions({ transactionalId: 'w', ...p, partitions: [{ topic: 't', partition: 0 }] });
+  assert.equal(await c.endTxn({ transactionalId: 'w', ...p, commit: true }), 0);
+  // Right away, while the COMMIT marker is still being written: accepted once it is, not refused.
+  assert.equal(c.describe('w')?.state, 'PrepareCommit');
+  assert.deepEqual(await c.addPartitions({ transactionalId: 'w', ...p, partitions: [{ topic: 't', partition: 1 }] }), [0]);
+  assert.equal(logs.topic('t')!.partitions[0]!.highWatermark, 1, 'the previous transaction\'s marker is written');
+  assert.deepEqual(c.describe('w')?.partitions, [{ topic: 't', partitions: [1] }], 'the new transaction holds only its own partition');
 });
 
 test('an open transaction of an older instance is aborted with a bumped epoch when a new one initialises', async (t) => {
