@@ -282,6 +282,9 @@ Reads lines from stdin (or --file) and writes one record per line. A summary goe
   --partition N             write every record to partition N
   --idempotent              a producer id and sequence numbers: retries are never written twice
                             (needs --acks all)
+  --value-schema FILE.avsc  each line's value is JSON, encoded as Avro in Confluent's wire format
+                            with the schema registered under TOPIC-value
+  --registry URL            the schema registry (default http://127.0.0.1:${DEFAULT_REGISTRY_PORT})
 ${CLIENT_OPTIONS_HELP}`,
   consume: `Usage: kappa consume TOPIC [options]
 
@@ -711,8 +714,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         compression: { type: 'string' },
         partition: { type: 'string' },
         idempotent: { type: 'boolean' },
+        'value-schema': { type: 'string' },
+        registry: { type: 'string' },
       });
       if (values.help) return { kind: 'help', text: HELP.produce! };
+      if (values.registry !== undefined && values['value-schema'] === undefined) throw new UsageError('--registry needs --value-schema', name);
       const acksText = values.acks ?? 'all';
       const acks: Acks | undefined = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
       if (acks === undefined) throw new UsageError(`--acks must be 0, 1 or all, got '${acksText}'`, name);
@@ -733,6 +739,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         compression,
         ...(values.partition !== undefined ? { partition: int(name, 'partition', values.partition, 0)! } : {}),
         ...(values.idempotent ? { idempotent: true } : {}),
+        ...(values['value-schema'] !== undefined ? { valueSchema: values['value-schema'], registryUrl: values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}` } : {}),
       };
     }
     case 'consume': {
