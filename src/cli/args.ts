@@ -27,6 +27,16 @@ export type Acks = 0 | 1 | -1;
 export const DEFAULT_REGISTRY_PORT = 8081;
 export const DEFAULT_QUOTE_RATE = 10;
 
+export interface HttpSourceCommand {
+  client: ClientOptions;
+  topic: string;
+  registryUrl: string | null;
+  url: string;
+  symbols: string[];
+  token?: string;
+  intervalMs: number;
+}
+
 export interface QuoteSourceCommand {
   client: ClientOptions;
   topic: string;
@@ -52,6 +62,7 @@ export type Command =
   | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; quoteRate: number }
   | { kind: 'registry'; host: string; port: number; bootstrapServer: string; topic: string }
   | { kind: 'source-quotes' } & QuoteSourceCommand
+  | { kind: 'source-http' } & HttpSourceCommand
   | { kind: 'topics-create'; client: ClientOptions; name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> }
   | { kind: 'topics-list'; client: ClientOptions }
   | { kind: 'topics-describe'; client: ClientOptions; name: string }
@@ -144,7 +155,17 @@ by symbol, until Ctrl-C or --limit. Shows the rate once a second.
   --out-of-order P         fraction delivered out of order (held back up to 5 s of event time)
   --late P                 fraction delivered late (held back 60 s)
   --duplicates P           fraction delivered twice
-  --bootstrap-server HOST:PORT, --json`,
+  --bootstrap-server HOST:PORT, --json
+
+Usage: kappa source http --url BASE --symbols A,B,... [options]
+
+Polls an IEX-Cloud-style quote API (BASE/stock/market/batch?symbols=…&types=quote, or
+BASE/stock/SYMBOL/quote for one symbol) and produces changed quotes like the simulator does.
+Backs off on 429/5xx with jitter; bad answers are reported and skipped.
+
+  --token T                API token (sent as ?token=T)
+  --interval-ms N          poll interval (default 5000)
+  --topic NAME, --registry URL | --no-registry, --bootstrap-server HOST:PORT`,
   broker: `Usage: kappa broker [options]
 
 Runs the Kafka-compatible broker until Ctrl-C or SIGTERM.
@@ -598,10 +619,41 @@ function fraction(command: string, name: string, text: string | undefined, max: 
   return n;
 }
 
+function parseHttpSource(rest: string[]): Command {
+  const name = 'source';
+  const { values, positionals } = parse(name, rest, {
+    ...clientOptions,
+    url: { type: 'string' },
+    symbols: { type: 'string' },
+    token: { type: 'string' },
+    'interval-ms': { type: 'string' },
+    topic: { type: 'string' },
+    registry: { type: 'string' },
+    'no-registry': { type: 'boolean' },
+  });
+  if (values.help) return { kind: 'help', text: HELP.source! };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
+  if (!values.url) throw new UsageError('--url is required (the quote API base URL, e.g. https://cloud.iexapis.com/stable)', name);
+  const symbols = (values.symbols ?? '').split(',').map((x) => x.trim().toUpperCase()).filter((x) => x !== '');
+  if (symbols.length === 0) throw new UsageError('--symbols is required (A,B,…)', name);
+  if (values.registry !== undefined && values['no-registry']) throw new UsageError('--registry and --no-registry cannot be combined', name);
+  return {
+    kind: 'source-http',
+    client: client(values),
+    topic: values.topic ?? 'iextrading',
+    registryUrl: values['no-registry'] ? null : values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}`,
+    url: values.url,
+    symbols,
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    intervalMs: int(name, 'interval-ms', values['interval-ms'], 100) ?? 5000,
+  };
+}
+
 function parseSource(args: string[]): Command {
   const [kind, ...rest] = args;
   if (kind === undefined || kind === '-h' || kind === '--help') return { kind: 'help', text: HELP.source! };
-  if (kind !== 'quotes') throw new UsageError(`unknown source '${kind}' (quotes)`, 'source');
+  if (kind === 'http') return parseHttpSource(rest);
+  if (kind !== 'quotes') throw new UsageError(`unknown source '${kind}' (quotes, http)`, 'source');
   const name = 'source';
   const { values, positionals } = parse(name, rest, {
     ...clientOptions,

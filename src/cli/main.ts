@@ -35,6 +35,8 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return (await import('./commands/registry.js')).runRegistry(cmd, io);
     case 'source-quotes':
       return (await import('./commands/source.js')).runQuoteSource(cmd, io);
+    case 'source-http':
+      return (await import('./commands/source.js')).runHttpSource(cmd, io);
     case 'topics-create':
       return topicsCreate(cmd, io);
     case 'topics-list':

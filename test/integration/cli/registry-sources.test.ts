@@ -140,3 +140,46 @@ test('kappa produce --value-schema turns JSON lines into Avro; kappa consume tur
   registry.proc.kill('SIGTERM');
   await once(registry.proc, 'exit');
 });
+
+test('kappa source http polls a quote API and produces the quotes that changed', { timeout: 120_000 }, async (t) => {
+  const b = await startBroker(t);
+  const { createServer } = await import('node:http');
+  let n = 0;
+  // Prices change every other poll; the first answer is a 503 the source must back off from.
+  const server = createServer((req, res) => {
+    n++;
+    if (n === 1) {
+      res.writeHead(503).end('busy');
+      return;
+    }
+    const step = Math.floor(n / 2);
+    const q = (symbol: string, base: number) => ({ symbol, latestPrice: base + step, latestUpdate: 1_700_000_000_000 + step, volume: step });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ AAPL: { quote: q('AAPL', 230) }, MSFT: { quote: q('MSFT', 420) } }));
+    void req;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  await kappa(b, ['topics', 'create', 'polled', '--partitions', '1']);
+  const proc = spawn(process.execPath, [kappaBin, 'source', 'http', '--url', url, '--symbols', 'AAPL,MSFT', '--interval-ms', '100', '--topic', 'polled', '--no-registry', '--bootstrap-server', b.bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  t.after(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  });
+  const deadline = Date.now() + 20_000;
+  while (!/, (\d{2,}) in all/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  proc.kill('SIGTERM');
+  const [code] = await once(proc, 'exit');
+  assert.equal(code, 0, err);
+  assert.match(err, /HTTP 503: backing off/);
+  const produced = Number(/done: (\d+) quotes to polled/.exec(err)?.[1]);
+  const consumed = await kappa(b, ['consume', 'polled', '--from-beginning', '--max-messages', String(produced), '--no-registry']);
+  const quotes = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { symbol: string; latestPrice: number; latestUpdate: number });
+  assert.equal(quotes.length, produced);
+  // Unchanged answers were dropped: each (symbol, update) once.
+  const seen = new Set(quotes.map((q) => `${q.symbol}@${q.latestUpdate}`));
+  assert.equal(seen.size, quotes.length);
+  assert.ok(produced >= 10, `${produced} quotes`);
+  assert.ok(n > produced / 2, `polled ${n} times`);
+});

@@ -128,6 +128,12 @@ test('up, registry and source quotes: defaults and checks', () => {
   assert.throws(() => parseCommandLine(['source', 'quotes', '--symbols', 'A', '--top', '3'], env, cwd), /cannot be combined/);
   assert.throws(() => parseCommandLine(['source', 'quotes', '--late', '2'], env, cwd), /between 0 and 1/);
   assert.throws(() => parseCommandLine(['source', 'trades'], env, cwd), /unknown source/);
+  assert.deepEqual(parseCommandLine(['source', 'http', '--url', 'https://api.example/v1', '--symbols', 'aapl, msft', '--token', 'pk', '--interval-ms', '2000'], env, cwd), {
+    kind: 'source-http', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, topic: 'iextrading', registryUrl: 'http://127.0.0.1:8081',
+    url: 'https://api.example/v1', symbols: ['AAPL', 'MSFT'], token: 'pk', intervalMs: 2000,
+  });
+  assert.throws(() => parseCommandLine(['source', 'http', '--symbols', 'A'], env, cwd), /--url is required/);
+  assert.throws(() => parseCommandLine(['source', 'http', '--url', 'http://x'], env, cwd), /--symbols is required/);
   for (const argv of [['registry'], ['source'], ['source', 'quotes']]) assert.equal(parseCommandLine([...argv, '--help'], env, cwd).kind, 'help');
 });
 
