@@ -48,7 +48,8 @@ export class KafkaRegistryLog implements RegistryLog {
     }
     const consumer = client.consumer({ maxWaitMs: 250 });
     consumer.assign([{ topic, partition: 0, offset: 'earliest' }]);
-    const producer = client.producer({ acks: -1 });
+    // Writes are rare and a client waits on each: no linger.
+    const producer = client.producer({ acks: -1, lingerMs: 0 });
     const kafkaLog = new KafkaRegistryLog(client, producer, consumer, store, topic, options.log ?? (() => {}));
     kafkaLog.running = kafkaLog.follow();
     // Serve only once everything written before start-up is applied.

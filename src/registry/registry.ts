@@ -33,6 +33,13 @@ export interface SchemaInput {
   references?: SchemaReference[];
 }
 
+interface Normalised {
+  schemaType: SchemaType;
+  schema: string;
+  references: SchemaReference[];
+  parsed: ReturnType<typeof parseAvro>;
+}
+
 export interface VersionView {
   subject: string;
   version: number;
@@ -56,8 +63,24 @@ export class SchemaRegistry {
 
   // ----------------------------------------------------------------------------------- normalising
 
+  /** Recent normalisations by request text: serializers look the same few schemas up again and again. */
+  private readonly normalised = new Map<string, Normalised>();
+
+  private normalise(input: SchemaInput): Normalised {
+    const key = JSON.stringify([input.schemaType ?? 'AVRO', input.schema, input.references ?? []]);
+    const hit = this.normalised.get(key);
+    // References resolve to versions that may be deleted later: only reference-free schemas are cached.
+    if (hit) return hit;
+    const n = this.normaliseUncached(input);
+    if (n.references.length === 0) {
+      if (this.normalised.size >= 1000) this.normalised.clear();
+      this.normalised.set(key, n);
+    }
+    return n;
+  }
+
   /** Validates and normalises a schema; references must name registered versions. */
-  private normalise(input: SchemaInput): { schemaType: SchemaType; schema: string; references: SchemaReference[]; parsed: ReturnType<typeof parseAvro> } {
+  private normaliseUncached(input: SchemaInput): Normalised {
     const schemaType = (input.schemaType ?? 'AVRO').toUpperCase();
     if (!SCHEMA_TYPES.includes(schemaType as SchemaType)) throw new RegistryError(422, 42201, `Invalid schema type ${input.schemaType}`);
     if (typeof input.schema !== 'string' || input.schema.trim() === '') throw new RegistryError(422, 42201, 'Invalid schema: empty');
@@ -85,7 +108,24 @@ export class SchemaRegistry {
     return { schemaType: schemaType as SchemaType, schema: JSON.stringify(json), references, parsed };
   }
 
+  /** Parsed schemas by id: ids never change meaning, so each is parsed once. */
+  private readonly parsed = new Map<number, ReturnType<typeof parseAvro>>();
+
   private parsedOf(id: number): ReturnType<typeof parseAvro> {
+    const cached = this.parsed.get(id);
+    if (cached) return cached;
+    const type = this.parseStored(id);
+    this.parsed.set(id, type);
+    return type;
+  }
+
+  /** The versions a level checks against: all of them when transitive, else the latest. */
+  private against(level: CompatibilityLevel, live: readonly SubjectVersion[]): SubjectVersion[] {
+    if (level === 'NONE') return [];
+    return level.endsWith('_TRANSITIVE') ? [...live] : live.slice(-1);
+  }
+
+  private parseStored(id: number): ReturnType<typeof parseAvro> {
     const s = this.store.schemaById(id)!;
     const refs: Record<string, object> = {};
     for (const r of s.references) {
@@ -116,7 +156,7 @@ export class SchemaRegistry {
       if (existingId !== undefined && live.some((v) => v.id === existingId)) return { id: existingId };
       if (this.store.modeOf(subject) === 'READONLY') throw new RegistryError(422, 42205, `Subject ${subject} is in read-only mode`);
       const level = this.store.compatibilityOf(subject);
-      const problems = checkCompatibility(level, n.parsed, live.map((v) => this.parsedOf(v.id)));
+      const problems = checkCompatibility(level, n.parsed, this.against(level, live).map((v) => this.parsedOf(v.id)));
       if (problems.length > 0) throw incompatible(subject, problems);
       const id = existingId ?? this.store.nextId();
       const version = (this.store.allVersions(subject).at(-1)?.version ?? 0) + 1;
