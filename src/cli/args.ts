@@ -27,6 +27,20 @@ export type Acks = 0 | 1 | -1;
 export const DEFAULT_REGISTRY_PORT = 8081;
 export const DEFAULT_QUOTE_RATE = 10;
 
+export interface ReplaySourceCommand {
+  client: ClientOptions;
+  topic: string;
+  file: string;
+  format?: 'csv' | 'jsonl';
+  keyField?: string;
+  timeField?: string;
+  /** null: as fast as possible. */
+  speed: number | null;
+  mapping: Array<[string, string]>;
+  valueSchema?: string;
+  registryUrl: string;
+}
+
 export interface HttpSourceCommand {
   client: ClientOptions;
   topic: string;
@@ -63,6 +77,7 @@ export type Command =
   | { kind: 'registry'; host: string; port: number; bootstrapServer: string; topic: string }
   | { kind: 'source-quotes' } & QuoteSourceCommand
   | { kind: 'source-http' } & HttpSourceCommand
+  | { kind: 'source-replay' } & ReplaySourceCommand
   | { kind: 'topics-create'; client: ClientOptions; name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> }
   | { kind: 'topics-list'; client: ClientOptions }
   | { kind: 'topics-describe'; client: ClientOptions; name: string }
@@ -165,7 +180,18 @@ Backs off on 429/5xx with jitter; bad answers are reported and skipped.
 
   --token T                API token (sent as ?token=T)
   --interval-ms N          poll interval (default 5000)
-  --topic NAME, --registry URL | --no-registry, --bootstrap-server HOST:PORT`,
+  --topic NAME, --registry URL | --no-registry, --bootstrap-server HOST:PORT
+
+Usage: kappa source replay FILE --topic NAME [options]
+
+Replays a CSV file (header row) or JSON lines as records, as fast as possible or at the original pace.
+
+  --format csv|jsonl       default: from the file name (.csv is CSV)
+  --key FIELD              record key from this field
+  --time-field FIELD       event time (epoch ms or ISO 8601): record timestamps, and the pace
+  --speed X                replay at X times the original pace (needs --time-field); default: at once
+  --map target=source      rename fields (repeatable; only mapped fields are kept)
+  --value-schema F.avsc    encode values as Avro via the registry (--registry URL); default JSON`,
   broker: `Usage: kappa broker [options]
 
 Runs the Kafka-compatible broker until Ctrl-C or SIGTERM.
@@ -619,6 +645,37 @@ function fraction(command: string, name: string, text: string | undefined, max: 
   return n;
 }
 
+function parseReplaySource(rest: string[]): Command {
+  const name = 'source';
+  const { values, positionals } = parse(name, rest, {
+    ...clientOptions,
+    topic: { type: 'string' },
+    format: { type: 'string' },
+    key: { type: 'string' },
+    'time-field': { type: 'string' },
+    speed: { type: 'string' },
+    map: { type: 'string', multiple: true },
+    'value-schema': { type: 'string' },
+    registry: { type: 'string' },
+  });
+  if (values.help) return { kind: 'help', text: HELP.source! };
+  const file = onePositional(name, positionals, 'file to replay');
+  if (!values.topic) throw new UsageError('--topic is required', name);
+  if (values.format !== undefined && values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got '${values.format}'`, name);
+  const speed = fraction(name, 'speed', values.speed, 1e9) ?? null;
+  if (speed !== null && !values['time-field']) throw new UsageError('--speed needs --time-field (the original pace comes from it)', name);
+  if (speed === 0) throw new UsageError('--speed must be more than 0', name);
+  const cmd: Command = {
+    kind: 'source-replay', client: client(values), topic: values.topic, file, speed,
+    mapping: keyValues(name, 'map', values.map), registryUrl: values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}`,
+  };
+  if (values.format !== undefined) cmd.format = values.format as 'csv' | 'jsonl';
+  if (values.key !== undefined) cmd.keyField = values.key;
+  if (values['time-field'] !== undefined) cmd.timeField = values['time-field'];
+  if (values['value-schema'] !== undefined) cmd.valueSchema = values['value-schema'];
+  return cmd;
+}
+
 function parseHttpSource(rest: string[]): Command {
   const name = 'source';
   const { values, positionals } = parse(name, rest, {
@@ -653,7 +710,8 @@ function parseSource(args: string[]): Command {
   const [kind, ...rest] = args;
   if (kind === undefined || kind === '-h' || kind === '--help') return { kind: 'help', text: HELP.source! };
   if (kind === 'http') return parseHttpSource(rest);
-  if (kind !== 'quotes') throw new UsageError(`unknown source '${kind}' (quotes, http)`, 'source');
+  if (kind === 'replay') return parseReplaySource(rest);
+  if (kind !== 'quotes') throw new UsageError(`unknown source '${kind}' (quotes, http, replay)`, 'source');
   const name = 'source';
   const { values, positionals } = parse(name, rest, {
     ...clientOptions,

@@ -37,6 +37,8 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return (await import('./commands/source.js')).runQuoteSource(cmd, io);
     case 'source-http':
       return (await import('./commands/source.js')).runHttpSource(cmd, io);
+    case 'source-replay':
+      return (await import('./commands/source.js')).runReplaySource(cmd, io);
     case 'topics-create':
       return topicsCreate(cmd, io);
     case 'topics-list':

@@ -134,6 +134,12 @@ test('up, registry and source quotes: defaults and checks', () => {
   });
   assert.throws(() => parseCommandLine(['source', 'http', '--symbols', 'A'], env, cwd), /--url is required/);
   assert.throws(() => parseCommandLine(['source', 'http', '--url', 'http://x'], env, cwd), /--symbols is required/);
+  assert.deepEqual(parseCommandLine(['source', 'replay', 'f.csv', '--topic', 't', '--key', 'k', '--time-field', 'ts', '--speed', '2', '--map', 'a=b'], env, cwd), {
+    kind: 'source-replay', client: { bootstrapServer: DEFAULT_BOOTSTRAP, json: false }, topic: 't', file: 'f.csv', speed: 2, mapping: [['a', 'b']],
+    registryUrl: 'http://127.0.0.1:8081', keyField: 'k', timeField: 'ts',
+  });
+  assert.throws(() => parseCommandLine(['source', 'replay', 'f.csv', '--topic', 't', '--speed', '2'], env, cwd), /--speed needs --time-field/);
+  assert.throws(() => parseCommandLine(['source', 'replay', 'f.csv'], env, cwd), /--topic is required/);
   for (const argv of [['registry'], ['source'], ['source', 'quotes']]) assert.equal(parseCommandLine([...argv, '--help'], env, cwd).kind, 'help');
 });
 
