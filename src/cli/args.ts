@@ -26,6 +26,7 @@ export type Acks = 0 | 1 | -1;
 
 export const DEFAULT_REGISTRY_PORT = 8081;
 export const DEFAULT_QUOTE_RATE = 10;
+export const DEFAULT_INGEST_PORT = 8082;
 
 export interface ReplaySourceCommand {
   client: ClientOptions;
@@ -73,7 +74,7 @@ export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'broker'; host: string; port: number; dataDir: string; configFile?: string }
-  | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; quoteRate: number }
+  | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; ingestPort: number; quoteRate: number }
   | { kind: 'registry'; host: string; port: number; bootstrapServer: string; topic: string }
   | { kind: 'source-quotes' } & QuoteSourceCommand
   | { kind: 'source-http' } & HttpSourceCommand
@@ -141,6 +142,7 @@ the schema registry, and the market simulator producing Avro quotes to the iextr
   --host HOST            listen address (default 127.0.0.1)
   --port PORT            broker port (default ${DEFAULT_PORT})
   --registry-port PORT   schema registry port; 0 picks a free one (default ${DEFAULT_REGISTRY_PORT})
+  --ingest-port PORT     REST ingest (REST Proxy's POST /topics/T) port (default ${DEFAULT_INGEST_PORT})
   --rate N               simulated quotes per second; 0 runs no simulator (default ${DEFAULT_QUOTE_RATE})
   --data-dir DIR         data directory (default $KAPPA_HOME/data or ./.kappa/data)
   -h, --help             this help`,
@@ -776,16 +778,18 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         host: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
-        ...(name === 'broker' ? { config: { type: 'string' } } : { 'registry-port': { type: 'string' }, rate: { type: 'string' } }),
+        ...(name === 'broker' ? { config: { type: 'string' } } : { 'registry-port': { type: 'string' }, 'ingest-port': { type: 'string' }, rate: { type: 'string' } }),
       } as const);
       if (values.help) return { kind: 'help', text: HELP[name]! };
       if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
       const common = { host: (values.host as string | undefined) ?? '127.0.0.1', port: port(name, values.port as string | undefined), dataDir: (values['data-dir'] as string | undefined) ?? defaultDataDir(env, cwd) };
       if (name === 'up') {
-        const v = values as { 'registry-port'?: string; rate?: string };
+        const v = values as { 'registry-port'?: string; 'ingest-port'?: string; rate?: string };
         const registryPort = int(name, 'registry-port', v['registry-port'], 0) ?? DEFAULT_REGISTRY_PORT;
         if (registryPort > 65535) throw new UsageError(`--registry-port must be at most 65535, got ${registryPort}`, name);
-        return { kind: 'up', ...common, registryPort, quoteRate: fraction(name, 'rate', v.rate, Infinity) ?? DEFAULT_QUOTE_RATE };
+        const ingestPort = int(name, 'ingest-port', v['ingest-port'], 0) ?? DEFAULT_INGEST_PORT;
+        if (ingestPort > 65535) throw new UsageError(`--ingest-port must be at most 65535, got ${ingestPort}`, name);
+        return { kind: 'up', ...common, registryPort, ingestPort, quoteRate: fraction(name, 'rate', v.rate, Infinity) ?? DEFAULT_QUOTE_RATE };
       }
       const configFile = (values as { config?: string }).config;
       return configFile === undefined ? { kind: 'broker', ...common } : { kind: 'broker', ...common, configFile };

@@ -52,6 +52,7 @@ export async function runBroker(options: RunBrokerOptions, io: Io): Promise<numb
 
 export interface RunUpOptions extends RunBrokerOptions {
   registryPort: number;
+  ingestPort: number;
   /** Quotes per second from the simulator; 0 runs none. */
   quoteRate: number;
 }
@@ -67,6 +68,16 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
   const { startQuoteSource } = await import('./source.js');
   const { KafkaClient } = await import('../../client/kafka-client.js');
   const registry = await startRegistry({ host: options.host, port: options.registryPort, bootstrapServer: bootstrap }, io);
+  // REST ingest (Confluent REST Proxy's produce call) for producers that cannot speak Kafka.
+  const { RestIngest } = await import('../../sources/rest-ingest.js');
+  const ingestClient = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'kappa-rest-ingest' });
+  const ingest = new RestIngest({ client: ingestClient, registryUrl: registry.url, log: (l) => io.stderr.write(`[ingest] ${l}\n`) });
+  const ingestServer = ingest.server();
+  await new Promise<void>((resolve, reject) => {
+    ingestServer.once('error', reject);
+    ingestServer.listen(options.ingestPort, options.host, () => resolve());
+  });
+  const ingestUrl = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${(ingestServer.address() as { port: number }).port}`;
   let source: { run(): Promise<void>; stop(): Promise<void> } | null = null;
   let sourceDone: Promise<void> = Promise.resolve();
   if (options.quoteRate > 0) {
@@ -90,6 +101,7 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
       'Kappa is up. Components:',
       `  broker (Kafka protocol)   bootstrap server ${bootstrap}`,
       `  schema registry           ${registry.url}`,
+      `  REST ingest (REST Proxy)  ${ingestUrl}/topics/TOPIC`,
       options.quoteRate > 0 ? `  market simulator          ${options.quoteRate} quotes/s of 20 NASDAQ symbols -> topic iextrading (Avro)` : '  market simulator          off (--rate 0)',
       '',
       'Try:',
@@ -106,6 +118,12 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
   io.stderr.write(`${signal}: shutting down\n`);
   await source?.stop();
   await sourceDone;
+  await new Promise<void>((resolve) => {
+    ingestServer.close(() => resolve());
+    ingestServer.closeAllConnections();
+  });
+  await ingest.close();
+  await ingestClient.close();
   await registry.close();
   await server.close();
   return 0;

@@ -95,7 +95,7 @@ test('kappa registry + kappa source quotes + kappa consume: Avro quotes end to e
 
 test('kappa up: broker, registry and simulator together; SIGTERM stops them cleanly', { timeout: 120_000 }, async (t) => {
   const dataDir = tempDir(t);
-  const up = await startKappa(t, ['up', '--port', '0', '--registry-port', '0', '--rate', '200', '--data-dir', dataDir], /Ctrl-C stops everything/);
+  const up = await startKappa(t, ['up', '--port', '0', '--registry-port', '0', '--ingest-port', '0', '--rate', '200', '--data-dir', dataDir], /Ctrl-C stops everything/);
   const out = up.output();
   const bootstrap = /bootstrap server (\S+)/.exec(out)![1]!;
   const url = /schema registry\s+(http:\/\/\S+)/.exec(out)![1]!;
@@ -111,6 +111,11 @@ test('kappa up: broker, registry and simulator together; SIGTERM stops them clea
   const described = await run(process.execPath, [kappaBin, 'topics', 'describe', 'iextrading', '--json', '--bootstrap-server', bootstrap]);
   assert.equal((JSON.parse(described.stdout) as { partitions: unknown[] }).partitions.length, 4);
   assert.deepEqual(await (await fetch(`${url}/subjects`)).json(), ['iextrading-value']);
+  // REST ingest: a REST Proxy produce call lands in the topic.
+  const ingest = /REST ingest \(REST Proxy\)\s+(http:\/\/\S+)\/topics\/TOPIC/.exec(out)![1]!;
+  const posted = await fetch(`${ingest}/topics/iextrading`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.json.v2+json' }, body: JSON.stringify({ records: [{ key: 'REST', value: { via: 'rest' } }] }) });
+  assert.equal(posted.status, 200);
+  assert.equal(((await posted.json()) as { offsets: { error_code: unknown }[] }).offsets[0]!.error_code, null);
 
   up.proc.kill('SIGTERM');
   const [code] = await once(up.proc, 'exit');

@@ -115,8 +115,8 @@ test('consume: start positions, limits, formats', () => {
 });
 
 test('up, registry and source quotes: defaults and checks', () => {
-  const up = parseCommandLine(['up'], env, cwd) as { registryPort: number; quoteRate: number };
-  assert.deepEqual([up.registryPort, up.quoteRate], [8081, 10]);
+  const up = parseCommandLine(['up'], env, cwd) as { registryPort: number; ingestPort: number; quoteRate: number };
+  assert.deepEqual([up.registryPort, up.ingestPort, up.quoteRate], [8081, 8082, 10]);
   const up0 = parseCommandLine(['up', '--registry-port', '0', '--rate', '0'], env, cwd) as { registryPort: number; quoteRate: number };
   assert.deepEqual([up0.registryPort, up0.quoteRate], [0, 0]);
   assert.throws(() => parseCommandLine(['up', '--rate', 'fast'], env, cwd), /--rate must be a number/);
