@@ -175,19 +175,7 @@ export class Cluster {
         this.topics.delete(t.name);
         continue;
       }
-      const partitions: PartitionInfo[] = [];
-      for (const p of t.partitions) {
-        partitions[p.partitionIndex] = {
-          partition: p.partitionIndex,
-          leader: p.leaderId,
-          leaderEpoch: p.leaderEpoch,
-          replicas: p.replicaNodes,
-          isr: p.isrNodes,
-          offlineReplicas: p.offlineReplicas ?? [],
-          errorCode: p.errorCode,
-        };
-      }
-      this.topics.set(t.name, { info: { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions }, fetchedAt: now });
+      this.topics.set(t.name, { info: topicInfoOf(t), fetchedAt: now });
     }
     return res;
   }
@@ -200,7 +188,9 @@ export class Cluster {
     const t = res.topics.find((x: { name: string | null }) => x.name === name);
     if (!t) throw kafkaError(3, `topic ${name}`);
     if (t.errorCode !== 0) throw kafkaError(t.errorCode, `topic ${name}`);
-    const info = this.topics.get(name)!.info;
+    // Built from this answer, not read back from the cache: a concurrent invalidate() (a producer that
+    // just met NOT_LEADER_OR_FOLLOWER) may have emptied the cache entry meanwhile.
+    const info = topicInfoOf(t);
     if (info.partitions.length === 0) throw kafkaError(5, `topic ${name} (no partitions yet)`);
     return info;
   }
@@ -244,4 +234,21 @@ export class Cluster {
     this.connections.clear();
     await Promise.all(conns.map((p) => p.then((c) => c.close(), () => undefined)));
   }
+}
+
+/** A topic's metadata from a Metadata response entry. */
+function topicInfoOf(t: any): TopicInfo {
+  const partitions: PartitionInfo[] = [];
+  for (const p of t.partitions) {
+    partitions[p.partitionIndex] = {
+      partition: p.partitionIndex,
+      leader: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicas: p.replicaNodes,
+      isr: p.isrNodes,
+      offlineReplicas: p.offlineReplicas ?? [],
+      errorCode: p.errorCode,
+    };
+  }
+  return { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions };
 }
