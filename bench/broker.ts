@@ -8,11 +8,12 @@
 // throughput is kcat -P reading a prepared file; consume throughput is kcat -C from the beginning
 // to the end of the topic; latency is a confluent-kafka (librdkafka) producer and consumer in one
 // Python process, sending at a fixed rate and timing each record from send to receive.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBroker } from './broker-process.js';
 import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,31 +41,6 @@ function need(cmd: string, args: string[]): void {
   }
 }
 need('kcat', ['-V']);
-
-async function startBroker(dataDir: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'kappa.js'), 'broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) resolve(Number(m[2]));
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited with ${code}: ${stderr}`)));
-  });
-  return {
-    bootstrap: `127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function timed(cmd: string, args: string[]): { seconds: number; stdout: string } {
   const started = process.hrtime.bigint();

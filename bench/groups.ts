@@ -21,6 +21,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBroker as startBrokerProcess, type RunningBroker } from './broker-process.js';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 
@@ -46,40 +47,16 @@ if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).error) {
   process.exit(2);
 }
 
-interface RunningBroker {
-  bootstrap: string;
-  stop(): Promise<void>;
-}
-
+/** A broker on dir/data, with `properties` written to dir/server.properties when given. */
 async function startBroker(dir: string, properties: string[]): Promise<RunningBroker> {
   mkdirSync(dir, { recursive: true });
-  const dataDir = join(dir, 'data');
-  const args = [join(root, 'bin', 'kappa.js'), 'broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir];
+  const extra: string[] = [];
   if (properties.length > 0) {
     const config = join(dir, 'server.properties');
     writeFileSync(config, properties.join('\n') + '\n');
-    args.push('--config', config);
+    extra.push('--config', config);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) resolve(Number(m[2]));
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited with ${code}: ${stderr}`)));
-  });
-  return {
-    bootstrap: `127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return startBrokerProcess(join(dir, 'data'), extra);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,12 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { kappaBin as kappa, startBroker } from './broker-process.js';
 import { Agent, request } from 'node:http';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const kappa = join(root, 'bin', 'kappa.js');
 
 function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [kappa, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,10 +62,11 @@ const schema = (fields: number) => JSON.stringify({ type: 'record', name: 'Bench
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kappa-bench-registry-'));
   const children: ChildProcess[] = [];
+  let brokerStop: (() => Promise<void>) | null = null;
   try {
-    const broker = await start(['broker', '--port', '0', '--data-dir', join(dir, 'data')], /listening on (\S+):(\d+)/);
-    children.push(broker.child);
-    const bootstrap = `${broker.match[1]}:${broker.match[2]}`;
+    const broker = await startBroker(join(dir, 'data'));
+    const bootstrap = broker.bootstrap;
+    brokerStop = broker.stop;
     const registry = await start(['registry', '--port', '0', '--bootstrap-server', bootstrap], /listening on (http:\/\/\S+)/);
     children.push(registry.child);
     const url = registry.match[1]!;
@@ -102,6 +101,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     for (const c of children.reverse()) c.kill('SIGTERM');
+    await brokerStop?.();
     await new Promise((r) => setTimeout(r, 500));
     rmSync(dir, { recursive: true, force: true });
   }

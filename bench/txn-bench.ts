@@ -14,11 +14,12 @@
 // initialRetryTime (kafkajs waits a retry interval after CONCURRENT_TRANSACTIONS, which the broker
 // answers while the previous transaction's markers are being written, as Kafka does), and
 // confluent-kafka (librdkafka 2.0.2, a python child process) when Debian's python3 has it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBroker } from './broker-process.js';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type RetryOptions } from 'kafkajs';
 
@@ -48,35 +49,6 @@ if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).error) {
   process.exit(2);
 }
 const haveConfluent = spawnSync(python3, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
-
-interface RunningBroker {
-  bootstrap: string;
-  stop(): Promise<void>;
-}
-
-async function startBroker(dataDir: string): Promise<RunningBroker> {
-  const args = [join(root, 'bin', 'kappa.js'), 'broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) resolve(Number(m[2]));
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited with ${code}: ${stderr}`)));
-  });
-  return {
-    bootstrap: `127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 interface Row {
   client: string;
