@@ -3,6 +3,7 @@
 // and application/json, CORS for browser UIs. A route it does not serve answers 404 with Confluent's
 // body (newer clients probe endpoints such as /associations and fall back on 404).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readJsonBody } from './json-body.js';
 import { RegistryError, SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -84,25 +85,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new RegistryError(413, 413, 'Request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size === 0) return resolve(undefined);
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new RegistryError(422, 42201, 'Unrecognized request body: not JSON'));
-      }
-    });
-    req.on('error', reject);
+  return readJsonBody(req, MAX_BODY_BYTES, {
+    tooLarge: () => new RegistryError(413, 413, 'Request body too large'),
+    malformed: () => new RegistryError(422, 42201, 'Unrecognized request body: not JSON'),
   });
 }
 

@@ -14,6 +14,7 @@ import type { KafkaClient } from '../client/kafka-client.js';
 import type { Producer, ProducerRecord } from '../client/producer.js';
 import { RegistryClient } from '../registry/client.js';
 import { frame } from '../registry/serde.js';
+import { readJsonBody } from '../registry/json-body.js';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -153,24 +154,9 @@ export class RestIngest {
   }
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new IngestError(413, 413, 'Request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new IngestError(400, 400, 'Malformed JSON body'));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const malformed = () => new IngestError(400, 400, 'Malformed JSON body');
+  const body = await readJsonBody(req, MAX_BODY_BYTES, { tooLarge: () => new IngestError(413, 413, 'Request body too large'), malformed });
+  if (body === undefined) throw malformed();
+  return body;
 }

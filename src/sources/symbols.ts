@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { csvFields } from './file-replay.js';
 
 export interface SymbolInfo {
   symbol: string;
@@ -35,28 +36,6 @@ function dataFile(): string {
   throw new Error('data/nasdaq-symbols.csv not found');
 }
 
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
 let cache: SymbolInfo[] | null = null;
 
 /** Every shipped symbol, most active first. */
@@ -64,7 +43,7 @@ export function loadSymbols(): SymbolInfo[] {
   if (cache) return cache;
   const lines = readFileSync(dataFile(), 'utf8').split('\n').filter((l) => l !== '');
   const all = lines.slice(1).map((l) => {
-    const [symbol, companyName, marketCategory, etf, , roundLot] = fields(l);
+    const [symbol, companyName, marketCategory, etf, , roundLot] = csvFields(l);
     return { symbol: symbol!, companyName: companyName!, marketCategory: marketCategory!, etf: etf === 'Y', roundLot: Number(roundLot) || 100 };
   });
   const rank = new Map(MOST_ACTIVE.map((s, i) => [s, i]));

@@ -62,7 +62,8 @@ export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) =>
     outer: for await (const batch of consumer.batches()) {
       let text = '';
       for (const r of batch.records) {
-        text += formatRecord(r, opts.format, opts.printKey, await decode(r.value));
+        // Only registry-framed values wait on the decoder: plain records stay on the synchronous path.
+        text += formatRecord(r, opts.format, opts.printKey, decode && isFramed(r.value) ? await decode(r.value) : undefined);
         count++;
         if (opts.maxMessages !== undefined && count >= opts.maxMessages) {
           await emit(text);
@@ -86,12 +87,12 @@ export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) =>
  * value whose schema the registry cannot give, stays raw (undefined). Failures are remembered per id,
  * so an unreachable registry costs one attempt per schema id, not one per record.
  */
-function valueDecoder(registryUrl: string | null): (value: Buffer | null) => Promise<unknown> {
-  if (!registryUrl) return async () => undefined;
+function valueDecoder(registryUrl: string | null): ((value: Buffer) => Promise<unknown>) | null {
+  if (!registryUrl) return null;
   const deserializer = new AvroDeserializer(new RegistryClient(registryUrl));
   const failed = new Set<number>();
   return async (value) => {
-    if (!isFramed(value) || failed.has(schemaIdOf(value))) return undefined;
+    if (failed.has(schemaIdOf(value))) return undefined;
     try {
       return await deserializer.deserialize(value);
     } catch {
