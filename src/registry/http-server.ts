@@ -43,8 +43,8 @@ function routes(r: SchemaRegistry): Route[] {
     route('GET', `/subjects/${subject}/versions/${version}`, ({ params, query }) => r.version(params[0]!, params[1]!, flag(query, 'deleted'))),
     route('GET', `/subjects/${subject}/versions/${version}/schema`, ({ params }) => JSON.parse(r.version(params[0]!, params[1]!).schema) as unknown),
     route('GET', `/subjects/${subject}/versions/${version}/referencedby`, ({ params }) => {
-      r.version(params[0]!, params[1]!);
-      return [];
+      const v = r.version(params[0]!, params[1]!);
+      return r.store.referencing(v.subject, v.version);
     }),
     route('DELETE', `/subjects/${subject}/versions/${version}`, ({ params, query }) => r.deleteVersion(params[0]!, params[1]!, flag(query, 'permanent'))),
     route('POST', `/subjects/${subject}`, ({ params, body, query }) => r.lookup(params[0]!, schemaInput(body), flag(query, 'deleted'))),

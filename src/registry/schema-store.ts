@@ -153,6 +153,15 @@ export class SchemaStore {
     return out.sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
   }
 
+  /** Ids of schemas, still used by a live version, that reference subject/version. */
+  referencing(subject: string, version: number): number[] {
+    const out: number[] = [];
+    for (const s of this.byId.values()) {
+      if (s.references.some((r) => r.subject === subject && r.version === version) && this.usesOf(s.id).length > 0) out.push(s.id);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
   compatibilityOf(subject: string | null): CompatibilityLevel {
     return (subject !== null ? this.subjectConfig.get(subject) : undefined) ?? this.globalCompatibility;
   }

@@ -99,6 +99,14 @@ test('REST shapes and Confluent error codes', async (t) => {
   await err('GET', '/subjects/s/versions?deleted=true', undefined, 404, 40401);
   // Ids stay: the schema is still served by id.
   assert.deepEqual((await call('GET', '/schemas/ids/2')).body, { schema: JSON.stringify(QUOTE_BAD) });
+  // A schema referencing another subject's version: registered, and listed by referencedby.
+  const tick = JSON.stringify({ type: 'record', name: 'Tick', namespace: 'kappa', fields: [{ name: 'quote', type: 'kappa.Quote' }] });
+  const withRef = await call('POST', '/subjects/ticks/versions', { schema: tick, references: [{ name: 'kappa.Quote', subject: 'other', version: 1 }] });
+  assert.equal(withRef.status, 200, JSON.stringify(withRef.body));
+  assert.deepEqual((await call('GET', '/subjects/other/versions/1/referencedby')).body, [withRef.body['id']]);
+    // Once the referencing subject is deleted, nothing references the version any more.
+  await call('DELETE', '/subjects/ticks');
+  assert.deepEqual((await call('GET', '/subjects/other/versions/1/referencedby')).body, []);
 });
 
 test('CORS preflight is answered for browser UIs', async (t) => {
