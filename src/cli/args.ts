@@ -193,7 +193,8 @@ Replays a CSV file (header row) or JSON lines as records, as fast as possible or
   --time-field FIELD       event time (epoch ms or ISO 8601): record timestamps, and the pace
   --speed X                replay at X times the original pace (needs --time-field); default: at once
   --map target=source      rename fields (repeatable; only mapped fields are kept)
-  --value-schema F.avsc    encode values as Avro via the registry (--registry URL); default JSON`,
+  --value-schema FILE      encode values via the registry (--registry URL): FILE.avsc as Avro, a
+                           JSON Schema document as JSON; default plain JSON`,
   broker: `Usage: kappa broker [options]
 
 Runs the Kafka-compatible broker until Ctrl-C or SIGTERM.
@@ -331,8 +332,10 @@ Reads lines from stdin (or --file) and writes one record per line. A summary goe
   --partition N             write every record to partition N
   --idempotent              a producer id and sequence numbers: retries are never written twice
                             (needs --acks all)
-  --value-schema FILE.avsc  each line's value is JSON, encoded as Avro in Confluent's wire format
-                            with the schema registered under TOPIC-value
+  --value-schema FILE       each line's value is JSON, checked against the schema and written in
+                            Confluent's wire format, the schema registered under TOPIC-value:
+                            FILE.avsc is Avro (binary body), a JSON Schema document is JSON
+  --value-schema-type T     AVRO or JSON, when the file's name and shape do not say
   --registry URL            the schema registry (default http://127.0.0.1:${DEFAULT_REGISTRY_PORT})
 ${CLIENT_OPTIONS_HELP}`,
   consume: `Usage: kappa consume TOPIC [options]
@@ -829,9 +832,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         partition: { type: 'string' },
         idempotent: { type: 'boolean' },
         'value-schema': { type: 'string' },
+        'value-schema-type': { type: 'string' },
         registry: { type: 'string' },
       });
       if (values.help) return { kind: 'help', text: HELP.produce! };
+      const schemaType = values['value-schema-type']?.toUpperCase();
+      if (schemaType !== undefined && schemaType !== 'AVRO' && schemaType !== 'JSON') throw new UsageError(`--value-schema-type must be AVRO or JSON, got '${values['value-schema-type']}'`, name);
+      if (schemaType !== undefined && values['value-schema'] === undefined) throw new UsageError('--value-schema-type needs --value-schema', name);
       if (values.registry !== undefined && values['value-schema'] === undefined) throw new UsageError('--registry needs --value-schema', name);
       const acksText = values.acks ?? 'all';
       const acks: Acks | undefined = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
@@ -854,6 +861,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         ...(values.partition !== undefined ? { partition: int(name, 'partition', values.partition, 0)! } : {}),
         ...(values.idempotent ? { idempotent: true } : {}),
         ...(values['value-schema'] !== undefined ? { valueSchema: values['value-schema'], registryUrl: values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}` } : {}),
+        ...(schemaType !== undefined ? { valueSchemaType: schemaType as 'AVRO' | 'JSON' } : {}),
       };
     }
     case 'consume': {

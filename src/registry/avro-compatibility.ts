@@ -7,19 +7,9 @@
 // the resolution rules and names each problem with Confluent's error types and a JSON path into the
 // reader schema, so a rejected registration says which field is at fault.
 import avro from 'avsc';
+import type { Incompatibility } from './compatibility.js';
 
 type AvroType = avro.Type;
-
-export const COMPATIBILITY_LEVELS = ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] as const;
-export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
-
-export interface Incompatibility {
-  /** Confluent's (Avro's SchemaIncompatibilityType) name, e.g. READER_FIELD_MISSING_DEFAULT_VALUE. */
-  type: string;
-  /** JSON-pointer-like path in the reader schema. */
-  path: string;
-  message: string;
-}
 
 /** Parses a schema (JSON text or object) with avsc, resolving named references; throws on invalid schemas. */
 export function parseAvro(schema: string | object, references: Record<string, object> = {}): AvroType {
@@ -157,21 +147,4 @@ function incompatibilities(r0: AvroType, w0: AvroType, path: string, assumed: Se
 function describe(t: AvroType): string {
   const k = kind(t);
   return t.name ? `${k} ${t.name}` : k;
-}
-
-/**
- * Problems registering `candidate` under a subject whose live versions are `existing` (oldest first),
- * at the given level. Empty means compatible.
- */
-export function checkCompatibility(level: CompatibilityLevel, candidate: AvroType, existing: readonly AvroType[]): Incompatibility[] {
-  if (level === 'NONE' || existing.length === 0) return [];
-  const against = level.endsWith('_TRANSITIVE') ? existing : existing.slice(-1);
-  const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
-  const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
-  const out: Incompatibility[] = [];
-  for (const old of against) {
-    if (backward) out.push(...readerIncompatibilities(candidate, old));
-    if (forward) out.push(...readerIncompatibilities(old, candidate).map((i) => ({ ...i, message: `(old schema reading new data) ${i.message}` })));
-  }
-  return out;
 }

@@ -2,7 +2,8 @@
 // version numbering), lookups, soft and permanent deletes, config and mode, with Confluent's error
 // codes. Every change is a `_schemas` record written through a RegistryLog and applied when the log
 // hands it back, so several instances reading the same log agree.
-import { checkCompatibility, COMPATIBILITY_LEVELS, parseAvro, type CompatibilityLevel, type Incompatibility } from './avro-compatibility.js';
+import { checkCompatibility, COMPATIBILITY_LEVELS, type CompatibilityLevel, type Incompatibility } from './compatibility.js';
+import { SCHEMA_FORMATS } from './schema-formats.js';
 import { SchemaStore, type Mode, type RegistryRecord, type SchemaReference, type SchemaType, type StoredSchema, type SubjectVersion } from './schema-store.js';
 
 /** Where registry records are made durable; resolves once the store has applied them. */
@@ -25,7 +26,8 @@ const notFound = {
 };
 
 export const MODES: readonly Mode[] = ['READWRITE', 'READONLY', 'IMPORT'];
-export const SCHEMA_TYPES: readonly SchemaType[] = ['AVRO'];
+/** In the order Confluent's /schemas/types lists them. */
+export const SCHEMA_TYPES: readonly SchemaType[] = [...SCHEMA_FORMATS.keys()].sort().reverse();
 
 export interface SchemaInput {
   schema: string;
@@ -37,7 +39,13 @@ interface Normalised {
   schemaType: SchemaType;
   schema: string;
   references: SchemaReference[];
-  parsed: ReturnType<typeof parseAvro>;
+  parsed: Parsed;
+}
+
+/** A schema as its format parsed it, with its type: compatibility needs both. */
+interface Parsed {
+  schemaType: SchemaType;
+  value: unknown;
 }
 
 export interface VersionView {
@@ -85,33 +93,24 @@ export class SchemaRegistry {
     if (!SCHEMA_TYPES.includes(schemaType as SchemaType)) throw new RegistryError(422, 42201, `Invalid schema type ${input.schemaType}`);
     if (typeof input.schema !== 'string' || input.schema.trim() === '') throw new RegistryError(422, 42201, 'Invalid schema: empty');
     const references = input.references ?? [];
-    const refSchemas: Record<string, object> = {};
+    const refTexts = new Map<string, string>();
     for (const r of references) {
       const v = this.store.versions(r.subject)?.find((x) => x.version === r.version);
       if (!v) throw new RegistryError(422, 42201, `Invalid schema: reference ${r.name} to ${r.subject} version ${r.version} not found`);
-      refSchemas[r.name] = JSON.parse(this.store.schemaById(v.id)!.schema) as object;
+      refTexts.set(r.name, this.store.schemaById(v.id)!.schema);
     }
-    let json: unknown;
     try {
-      json = JSON.parse(input.schema);
-    } catch (err) {
-      // A bare primitive name such as string is a valid Avro schema but not JSON.
-      if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(input.schema.trim())) json = input.schema.trim();
-      else throw new RegistryError(422, 42201, `Invalid schema ${input.schema}: ${(err as Error).message}`);
-    }
-    let parsed;
-    try {
-      parsed = parseAvro(json as object, refSchemas);
+      const { canonical, parsed } = SCHEMA_FORMATS.get(schemaType as SchemaType)!.parse(input.schema, refTexts);
+      return { schemaType: schemaType as SchemaType, schema: canonical, references, parsed: { schemaType: schemaType as SchemaType, value: parsed } };
     } catch (err) {
       throw new RegistryError(422, 42201, `Invalid schema ${input.schema}: ${(err as Error).message}`);
     }
-    return { schemaType: schemaType as SchemaType, schema: JSON.stringify(json), references, parsed };
   }
 
   /** Parsed schemas by id: ids never change meaning, so each is parsed once. */
-  private readonly parsed = new Map<number, ReturnType<typeof parseAvro>>();
+  private readonly parsed = new Map<number, Parsed>();
 
-  private parsedOf(id: number): ReturnType<typeof parseAvro> {
+  private parsedOf(id: number): Parsed {
     const cached = this.parsed.get(id);
     if (cached) return cached;
     const type = this.parseStored(id);
@@ -125,14 +124,23 @@ export class SchemaRegistry {
     return level.endsWith('_TRANSITIVE') ? [...live] : live.slice(-1);
   }
 
-  private parseStored(id: number): ReturnType<typeof parseAvro> {
+  private parseStored(id: number): Parsed {
     const s = this.store.schemaById(id)!;
-    const refs: Record<string, object> = {};
+    const refTexts = new Map<string, string>();
     for (const r of s.references) {
       const v = this.store.allVersions(r.subject).find((x) => x.version === r.version);
-      if (v) refs[r.name] = JSON.parse(this.store.schemaById(v.id)!.schema) as object;
+      if (v) refTexts.set(r.name, this.store.schemaById(v.id)!.schema);
     }
-    return parseAvro(JSON.parse(s.schema) as object, refs);
+    return { schemaType: s.schemaType, value: SCHEMA_FORMATS.get(s.schemaType)!.parse(s.schema, refTexts).parsed };
+  }
+
+  /** Problems with `candidate` against earlier versions at `level`; a change of schema type is one. */
+  private problems(level: CompatibilityLevel, candidate: Parsed, against: readonly SubjectVersion[]): Incompatibility[] {
+    return checkCompatibility(level, candidate, against.map((v) => this.parsedOf(v.id)), (reader, writer) =>
+      reader.schemaType !== writer.schemaType
+        ? [{ type: 'TYPE_MISMATCH', path: '/', message: `a ${reader.schemaType} schema cannot read ${writer.schemaType} data` }]
+        : SCHEMA_FORMATS.get(reader.schemaType)!.readerIncompatibilities(reader.value, writer.value),
+    );
   }
 
   private view(v: SubjectVersion): VersionView {
@@ -156,7 +164,7 @@ export class SchemaRegistry {
       if (existingId !== undefined && live.some((v) => v.id === existingId)) return { id: existingId };
       if (this.store.modeOf(subject) === 'READONLY') throw new RegistryError(422, 42205, `Subject ${subject} is in read-only mode`);
       const level = this.store.compatibilityOf(subject);
-      const problems = checkCompatibility(level, n.parsed, this.against(level, live).map((v) => this.parsedOf(v.id)));
+      const problems = this.problems(level, n.parsed, this.against(level, live));
       if (problems.length > 0) throw incompatible(subject, problems);
       const id = existingId ?? this.store.nextId();
       const version = (this.store.allVersions(subject).at(-1)?.version ?? 0) + 1;
@@ -295,7 +303,7 @@ export class SchemaRegistry {
     else if (live.length === 0) throw notFound.subject(subject);
     else if ((versionText === 'latest' || versionText === '-1') && level.endsWith('_TRANSITIVE')) against = live;
     else against = [this.resolveVersion(subject, versionText)];
-    const problems = checkCompatibility(level, n.parsed, against.map((v) => this.parsedOf(v.id)));
+    const problems = this.problems(level, n.parsed, against);
     return { isCompatible: problems.length === 0, messages: problems.map(describeProblem) };
   }
 }

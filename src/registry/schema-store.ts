@@ -8,7 +8,7 @@
 //
 // A SCHEMA key with a null value is a permanent delete. Ids are global: the same schema (type, text
 // and references) registered under several subjects keeps one id.
-import type { CompatibilityLevel } from './avro-compatibility.js';
+import type { CompatibilityLevel } from './compatibility.js';
 
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 export type Mode = 'READWRITE' | 'READONLY' | 'IMPORT';

@@ -1,7 +1,7 @@
 // `kappa consume`: prints records as text or JSON lines. Ends after --max-messages, after
 // --timeout-ms without a record, or on Ctrl-C; otherwise keeps waiting for new records.
 import { RegistryClient } from '../../registry/client.js';
-import { AvroDeserializer, isFramed, schemaIdOf } from '../../registry/serde.js';
+import { RegistryDeserializer, isFramed, schemaIdOf } from '../../registry/serde.js';
 import { KafkaClient } from '../../client/kafka-client.js';
 import type { ConsumerRecord, StartOffset } from '../../client/consumer.js';
 import type { ClientOptions, StartPosition } from '../args.js';
@@ -83,13 +83,13 @@ export async function consumeTopic(opts: ConsumeOptions, emit: (text: string) =>
 }
 
 /**
- * Decodes registry-framed values (magic byte 0, schema id, Avro) to plain objects; anything else, or a
+ * Decodes registry-framed values (magic byte 0, schema id, Avro or JSON) to plain objects; anything else, or a
  * value whose schema the registry cannot give, stays raw (undefined). Failures are remembered per id,
  * so an unreachable registry costs one attempt per schema id, not one per record.
  */
 function valueDecoder(registryUrl: string | null): ((value: Buffer) => Promise<unknown>) | null {
   if (!registryUrl) return null;
-  const deserializer = new AvroDeserializer(new RegistryClient(registryUrl));
+  const deserializer = new RegistryDeserializer(new RegistryClient(registryUrl));
   const failed = new Set<number>();
   return async (value) => {
     if (failed.has(schemaIdOf(value))) return undefined;

@@ -1,13 +1,13 @@
 // `kappa produce`: one record per input line. Input is split on raw bytes (no string decoding) and
 // each record's key/value are views into the chunk read, so a million lines cost a few hundred
 // milliseconds of parsing; records go to the producer in groups with several sends in flight.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { KafkaClient } from '../../client/kafka-client.js';
 import type { Producer, ProducerRecord } from '../../client/producer.js';
 import type { Acks, ClientOptions, Compression } from '../args.js';
 import type { Io } from '../output.js';
 import { RegistryClient } from '../../registry/client.js';
-import { AvroSerializer } from '../../registry/serde.js';
+import { serializerForSchemaFile } from '../../registry/serde.js';
 
 export interface ProduceOptions {
   client: ClientOptions;
@@ -22,6 +22,8 @@ export interface ProduceOptions {
   idempotent?: boolean;
   /** An Avro schema file: each line's value is JSON, encoded in Confluent's wire format under <topic>-value. */
   valueSchema?: string;
+  /** AVRO or JSON; by default the schema file decides (.avsc is Avro, a JSON Schema document is JSON). */
+  valueSchemaType?: 'AVRO' | 'JSON';
   registryUrl?: string;
 }
 
@@ -62,7 +64,7 @@ export async function* lines(input: AsyncIterable<Buffer | string>): AsyncGenera
 /** Produces every line of `input` to the topic; usable from code with any producer. */
 export async function produceLines(
   producer: Producer, input: AsyncIterable<Buffer | string>,
-  opts: Omit<ProduceOptions, 'client' | 'file' | 'acks' | 'compression' | 'idempotent' | 'valueSchema' | 'registryUrl'> & { encodeValue?: (json: unknown) => Promise<Buffer> },
+  opts: Omit<ProduceOptions, 'client' | 'file' | 'acks' | 'compression' | 'idempotent' | 'valueSchema' | 'valueSchemaType' | 'registryUrl'> & { encodeValue?: (json: unknown) => Promise<Buffer> },
 ): Promise<ProduceSummary> {
   const started = Date.now();
   const sep = opts.keySeparator === undefined ? null : Buffer.from(opts.keySeparator);
@@ -129,13 +131,7 @@ export async function produceCommand(opts: ProduceOptions, io: Io): Promise<numb
     const input = (opts.file ? createReadStream(opts.file, { highWaterMark: 1024 * 1024 }) : io.stdin) as AsyncIterable<Buffer | string>;
     let encodeValue: ((json: unknown) => Promise<Buffer>) | undefined;
     if (opts.valueSchema) {
-      let schema: object;
-      try {
-        schema = JSON.parse(readFileSync(opts.valueSchema, 'utf8')) as object;
-      } catch (err) {
-        throw new Error(`--value-schema ${opts.valueSchema}: ${(err as Error).message}`);
-      }
-      const serializer = new AvroSerializer(new RegistryClient(opts.registryUrl ?? 'http://127.0.0.1:8081'), `${opts.topic}-value`, schema);
+      const serializer = serializerForSchemaFile(new RegistryClient(opts.registryUrl ?? 'http://127.0.0.1:8081'), `${opts.topic}-value`, opts.valueSchema, opts.valueSchemaType);
       await serializer.schemaId();
       encodeValue = (json) => serializer.serialize(json);
     }

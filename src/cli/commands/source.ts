@@ -1,10 +1,9 @@
 // `kappa source quotes`: the market simulator as a producer, with a live rate line.
 import type { HttpSourceCommand, QuoteSourceCommand, ReplaySourceCommand } from '../args.js';
-import { readFileSync } from 'node:fs';
 import { replay } from '../../sources/file-replay.js';
 import { KafkaClient } from '../../client/kafka-client.js';
 import { RegistryClient } from '../../registry/client.js';
-import { AvroSerializer } from '../../registry/serde.js';
+import { AvroSerializer, serializerForSchemaFile, type ValueSerializer } from '../../registry/serde.js';
 import { QuotePoller } from '../../sources/http-poller.js';
 import { QUOTE_SCHEMA } from '../../sources/quote.js';
 import { QuoteSource, type QuoteSourceProgress } from '../../sources/quote-source.js';
@@ -97,9 +96,9 @@ export async function runHttpSource(cmd: HttpSourceCommand, io: Io): Promise<num
 export async function runReplaySource(cmd: ReplaySourceCommand, io: Io): Promise<number> {
   const client = new KafkaClient({ bootstrapServers: cmd.client.bootstrapServer, clientId: 'kappa-replay' });
   const producer = client.producer({ acks: -1, idempotent: true });
-  let serializer: AvroSerializer | null = null;
+  let serializer: ValueSerializer | null = null;
   if (cmd.valueSchema) {
-    serializer = new AvroSerializer(new RegistryClient(cmd.registryUrl), `${cmd.topic}-value`, JSON.parse(readFileSync(cmd.valueSchema, 'utf8')) as object);
+    serializer = serializerForSchemaFile(new RegistryClient(cmd.registryUrl), `${cmd.topic}-value`, cmd.valueSchema);
     await serializer.schemaId();
   }
   let stopped = false;

@@ -3,7 +3,11 @@
 // written with the old one; FORWARD whether the old schema reads the new data; FULL both.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCompatibility, parseAvro, readerIncompatibilities, type CompatibilityLevel } from '../../../src/registry/avro-compatibility.js';
+import { parseAvro, readerIncompatibilities } from '../../../src/registry/avro-compatibility.js';
+import { checkCompatibility as checkWith, type CompatibilityLevel } from '../../../src/registry/compatibility.js';
+
+const checkCompatibility = (level: CompatibilityLevel, candidate: ReturnType<typeof parseAvro>, existing: ReturnType<typeof parseAvro>[]) =>
+  checkWith(level, candidate, existing, readerIncompatibilities);
 
 const record = (fields: object[], extra: object = {}) => ({ type: 'record', name: 'Quote', namespace: 'kappa', fields, ...extra });
 const f = (name: string, type: unknown, extra: object = {}) => ({ name, type, ...extra });

@@ -58,7 +58,7 @@ test('REST shapes and Confluent error codes', async (t) => {
   assert.deepEqual((await call('GET', '/subjects/s/versions/latest')).body, { subject: 's', version: 1, id: 1, schema: JSON.stringify(QUOTE_V1) });
   assert.deepEqual((await call('GET', '/schemas/ids/1')).body, { schema: JSON.stringify(QUOTE_V1) });
   assert.deepEqual((await call('GET', '/schemas/ids/1/versions')).body, [{ subject: 'other', version: 1 }, { subject: 's', version: 1 }]);
-  assert.deepEqual((await call('GET', '/schemas/types')).body, ['AVRO']);
+  assert.deepEqual((await call('GET', '/schemas/types')).body, ['JSON', 'AVRO']);
   assert.deepEqual((await call('POST', '/subjects/s', { schema: JSON.stringify(QUOTE_V1) })).body, { subject: 's', version: 1, id: 1, schema: JSON.stringify(QUOTE_V1) });
 
   const err = async (method: string, path: string, body: unknown, status: number, code: number) => {

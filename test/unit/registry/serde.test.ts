@@ -10,7 +10,7 @@ import { MemoryRegistryLog } from '../../../src/registry/memory-log.js';
 import { SchemaRegistry } from '../../../src/registry/registry.js';
 import { SchemaStore } from '../../../src/registry/schema-store.js';
 import { RegistryClient } from '../../../src/registry/client.js';
-import { AvroDeserializer, AvroSerializer, isFramed, schemaIdOf } from '../../../src/registry/serde.js';
+import { RegistryDeserializer, AvroSerializer, isFramed, schemaIdOf } from '../../../src/registry/serde.js';
 import { QUOTE_SCHEMA, QUOTE_SUBJECT } from '../../../src/sources/quote.js';
 import { MarketSimulator } from '../../../src/sources/market-simulator.js';
 import { pickSymbols } from '../../../src/sources/symbols.js';
@@ -35,12 +35,12 @@ test('Quote values round-trip between our serde and Confluent\'s JS client', asy
 
   const id = await theirs.getLatestSchemaId(QUOTE_SUBJECT);
   const encodedByThem = await theirs.encode(id, { ...quote!, latestPrice: 1.23 });
-  assert.deepEqual({ ...(await new AvroDeserializer(new RegistryClient(url)).deserialize(encodedByThem) as object) }, { ...quote!, latestPrice: 1.23 });
+  assert.deepEqual({ ...(await new RegistryDeserializer(new RegistryClient(url)).deserialize(encodedByThem) as object) }, { ...quote!, latestPrice: 1.23 });
 });
 
 test('values that do not match the schema are refused with the field named', async (t) => {
   const url = await registryUrl(t);
   const s = new AvroSerializer(new RegistryClient(url), 'x-value', { type: 'record', name: 'X', fields: [{ name: 'price', type: 'double' }] });
   await assert.rejects(s.serialize({ price: 'cheap' }), /x-value schema at price/);
-  await assert.rejects(new AvroDeserializer(new RegistryClient(url)).deserialize(Buffer.from('plain text')), /not a registry-framed value/);
+  await assert.rejects(new RegistryDeserializer(new RegistryClient(url)).deserialize(Buffer.from('plain text')), /not a registry-framed value/);
 });
