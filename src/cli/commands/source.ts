@@ -1,4 +1,5 @@
-// `kappa source quotes`: the market simulator as a producer, with a live rate line.
+// `kappa source quotes|http|replay`: every way data enters Kappa from the command line, each with an
+// idempotent acks=all producer, a live progress line and a clean stop on Ctrl-C.
 import type { HttpSourceCommand, QuoteSourceCommand, ReplaySourceCommand } from '../args.js';
 import { replay } from '../../sources/file-replay.js';
 import { KafkaClient } from '../../client/kafka-client.js';
@@ -30,14 +31,28 @@ export function startQuoteSource(cmd: QuoteSourceCommand, io: Io, onProgress?: (
   });
 }
 
+/** A progress line on stderr: rewritten in place on a terminal, one line per report otherwise. */
+function progressLine(io: Io, json: boolean): { show(text: string): void; end(): void } {
+  const tty = io.stderr.isTTY === true && !json;
+  let shown = false;
+  return {
+    show(text) {
+      shown = true;
+      io.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
+    },
+    end() {
+      if (tty && shown) io.stderr.write('\n');
+    },
+  };
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
 export async function runQuoteSource(cmd: QuoteSourceCommand, io: Io): Promise<number> {
-  const tty = io.stderr.isTTY === true && !cmd.client.json;
+  const line = progressLine(io, cmd.client.json);
   const progress = (p: QuoteSourceProgress) => {
     if (cmd.client.json) io.stdout.write(JSON.stringify(p) + '\n');
-    else {
-      const line = `${p.acknowledged.toLocaleString('en-US')} quotes acknowledged, ${Math.round(p.ratePerSecond).toLocaleString('en-US')}/s, ${(p.elapsedMs / 1000).toFixed(0)} s`;
-      io.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-    }
+    else line.show(`${count(p.acknowledged)} quotes acknowledged, ${count(p.ratePerSecond)}/s, ${(p.elapsedMs / 1000).toFixed(0)} s`);
   };
   const source = startQuoteSource(cmd, io, progress);
   const onSignal = () => {
@@ -50,7 +65,7 @@ export async function runQuoteSource(cmd: QuoteSourceCommand, io: Io): Promise<n
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (tty) io.stderr.write('\n');
+    line.end();
   }
   if (!cmd.client.json) io.stderr.write(`done: ${source.acknowledged} quotes to ${cmd.topic}\n`);
   return 0;
@@ -116,8 +131,10 @@ export async function runReplaySource(cmd: ReplaySourceCommand, io: Io): Promise
   };
   const started = Date.now();
   let lastReport = started;
+  let read = 0;
+  const line = progressLine(io, cmd.client.json);
   try {
-    const count = await replay(cmd.file, {
+    const total = await replay(cmd.file, {
       ...(cmd.format ? { format: cmd.format } : {}),
       ...(cmd.timeField ? { timeField: cmd.timeField } : {}),
       mapping: cmd.mapping,
@@ -131,19 +148,22 @@ export async function runReplaySource(cmd: ReplaySourceCommand, io: Io): Promise
         throw new Error(`line ${r.line}: ${(err as Error).message}`);
       }
       batch.push({ key, value, timestamp: r.timestamp ?? Date.now() });
+      read++;
       // Paced replays send each record as it becomes due; fast ones in batches.
       if (cmd.speed !== null || batch.length >= 1000) ship();
       if (pending.length > 32) await pending.shift();
       if (Date.now() - lastReport >= 1000 && !cmd.client.json) {
         lastReport = Date.now();
-        io.stderr.write(`line ${r.line}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+        const secs = (Date.now() - started) / 1000;
+        line.show(`${count(read)} records (line ${count(r.line)}), ${count(read / secs)}/s, ${secs.toFixed(0)} s`);
       }
     }, () => stopped);
     ship();
     await Promise.all(pending);
     await producer.flush();
-    if (cmd.client.json) io.stdout.write(JSON.stringify({ topic: cmd.topic, records: count, elapsedMs: Date.now() - started }) + '\n');
-    else io.stderr.write(`Replayed ${count} record(s) from ${cmd.file} to ${cmd.topic} in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+    line.end();
+    if (cmd.client.json) io.stdout.write(JSON.stringify({ topic: cmd.topic, records: total, elapsedMs: Date.now() - started }) + '\n');
+    else io.stderr.write(`Replayed ${total} record(s) from ${cmd.file} to ${cmd.topic} in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
