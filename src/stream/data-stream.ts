@@ -1,0 +1,194 @@
+// The fluent, typed DataStream API. Each call adds a node to the job's plan and returns a stream
+// over it; nothing runs until the job does.
+import type { Plan, PlanNode } from './plan.js';
+import { callbackSink, filterOperator, flatMapOperator, keyByOperator, mapOperator, processOperator, type ProcessFunction } from './runtime/basic-operators.js';
+import type { OperatorFactory } from './runtime/operator.js';
+import { isPromise, type Serde } from './serdes.js';
+import type { OutputTag } from './types.js';
+import type { WindowAssigner } from './windows/assigners.js';
+import { collectingAggregate, reducingAggregate, windowOperator, type AggregateFunction, type WindowResultContext } from './windows/window-operator.js';
+
+/** What the stream classes need of the job that owns them. */
+export interface JobContext {
+  readonly plan: Plan;
+}
+
+export interface TopicSinkOptions<K, T> {
+  /** Value codec; default JSON. */
+  value?: Serde<T>;
+  /** Key codec; default: strings as they are, other keys as JSON. */
+  keySerde?: Serde<K>;
+  /** The record key; default: the stream's current key. */
+  key?: (value: T) => K;
+  name?: string;
+}
+
+const defaultKeySerde: Serde<unknown> = {
+  name: 'key',
+  serialize: (k) => (k === undefined || k === null ? null : typeof k === 'string' ? k : Buffer.isBuffer(k) ? k : JSON.stringify(k)),
+  deserialize: (b) => (b === null ? null : b.toString('utf8')),
+};
+
+const jsonSerde: Serde<unknown> = {
+  name: 'json',
+  serialize: (v) => (v === null || v === undefined ? null : JSON.stringify(v)),
+  deserialize: (b) => (b === null ? null : JSON.parse(b.toString('utf8'))),
+};
+
+export class DataStream<T, K = unknown> {
+  constructor(protected readonly job: JobContext, readonly node: PlanNode) {}
+
+  protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[] } = {}): DataStream<O, K2> {
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, ...extra });
+    return new DataStream<O, K2>(this.job, node);
+  }
+
+  map<O>(fn: (value: T) => O, name = 'map'): DataStream<O, K> {
+    return this.add(name, () => mapOperator(fn as (v: unknown) => unknown));
+  }
+
+  filter(fn: (value: T) => boolean, name = 'filter'): DataStream<T, K> {
+    return this.add(name, () => filterOperator(fn as (v: unknown) => boolean));
+  }
+
+  flatMap<O>(fn: (value: T) => Iterable<O>, name = 'flatMap'): DataStream<O, K> {
+    return this.add(name, () => flatMapOperator(fn as (v: unknown) => Iterable<unknown>));
+  }
+
+  /**
+   * Partitions the stream by key: state, timers and windows downstream are per key. The input must
+   * already be partitioned by the same key across tasks (records keyed by it, as the quote feed is by
+   * symbol); otherwise, for multi-partition topics, write it through a topic keyed by it first
+   * (`toTopic(…, { key })` and a new source), as Kafka Streams' repartition topics do.
+   */
+  keyBy<K2>(selector: (value: T) => K2, name = 'keyBy'): KeyedStream<T, K2> {
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown) });
+    return new KeyedStream<T, K2>(this.job, node);
+  }
+
+  /** A process function without keyed state (timers and state need keyBy first). */
+  process<O>(fn: ProcessFunction<K, T, O>, name = 'process'): DataStream<O, K> {
+    return this.add(name, () => processOperator(fn as ProcessFunction<unknown, unknown, unknown>));
+  }
+
+  /** Merges streams of the same type; the watermark is the minimum of the inputs'. */
+  union(...others: DataStream<T, K>[]): DataStream<T, K> {
+    const node = this.job.plan.add({ name: 'union', inputs: [this.node, ...others.map((o) => o.node)].map((from) => ({ from })) });
+    return new DataStream<T, K>(this.job, node);
+  }
+
+  /** The records the node sent to a side output. */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X, K> {
+    const node = this.job.plan.add({ name: `${this.node.name}.${tag.id}`, inputs: [{ from: this.node, tag: tag.id }] });
+    return new DataStream<X, K>(this.job, node);
+  }
+
+  /** Calls `fn` for every record. */
+  sink(fn: (value: T, timestamp: number, key: K) => void, name = 'sink'): void {
+    this.add(name, () => callbackSink(fn as (v: unknown, ts: number, key: unknown) => void));
+  }
+
+  /** Collects every record into `into` (bounded runs, tests). */
+  collect(into: T[], name = 'collect'): T[] {
+    this.sink((v) => into.push(v), name);
+    return into;
+  }
+
+  /** Writes the stream to a topic; under exactly-once, in the job's transactions. */
+  toTopic(topic: string, opts: TopicSinkOptions<K, T> = {}): void {
+    const valueSerde = (opts.value ?? jsonSerde) as Serde<unknown>;
+    const keySerde = (opts.keySerde ?? defaultKeySerde) as Serde<unknown>;
+    const keyOf = opts.key as ((v: unknown) => unknown) | undefined;
+    this.add(opts.name ?? `to-${topic}`, () => {
+      let writer: import('./runtime/operator.js').RecordWriter;
+      return {
+        open: (c) => (writer = c.writer),
+        process: (v, ts, key) => {
+          const k = keySerde.serialize(keyOf ? keyOf(v) : key);
+          const value = valueSerde.serialize(v);
+          if (isPromise(k) || isPromise(value)) {
+            writer.writeAsync(topic, Promise.all([k, value]) as Promise<[Buffer | string | null, Buffer | string | null]>, ts);
+          } else writer.write(topic, k, value, ts);
+        },
+      };
+    }, { writesTopics: [topic] });
+  }
+}
+
+export class KeyedStream<T, K> extends DataStream<T, K> {
+  /** A process function with keyed state and timers. */
+  override process<O>(fn: ProcessFunction<K, T, O>, name = 'process'): DataStream<O, K> {
+    return super.process(fn, name);
+  }
+
+  /** A rolling reduce: emits the running result per key after every record. */
+  reduce(fn: (a: T, b: T) => T, name = 'reduce'): DataStream<T, K> {
+    return this.process<T>({
+      processElement(v, ctx) {
+        const s = ctx.state.valueState<T>('reduced');
+        const prev = s.value();
+        const next = prev === undefined ? v : fn(prev, v);
+        s.update(next);
+        ctx.collect(next);
+      },
+    }, name);
+  }
+
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner, undefined);
+  }
+
+  /** Tumbling count windows: fire and start over every `size` records of a key. */
+  countWindow(size: number): WindowedStream<T, K> {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`count window size must be a positive integer, got ${size}`);
+    return new WindowedStream<T, K>(this, undefined, size);
+  }
+
+  /** @internal */
+  addWindow<O>(name: string, create: OperatorFactory, lateTag?: string): DataStream<O, K> {
+    void lateTag;
+    return this.add<O, K>(name, create);
+  }
+}
+
+export class WindowedStream<T, K> {
+  private latenessMs = 0;
+  private lateTag: string | undefined;
+
+  constructor(private readonly keyed: KeyedStream<T, K>, private readonly assigner: WindowAssigner | undefined, private readonly count: number | undefined) {}
+
+  /** Keeps windows this long after they fire; late records within it update the result. */
+  allowedLateness(ms: number): this {
+    if (!(ms >= 0)) throw new Error(`allowed lateness must be >= 0 ms, got ${ms}`);
+    this.latenessMs = ms;
+    return this;
+  }
+
+  /** Records too late for every window go to this side output instead of being dropped. */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    this.lateTag = tag.id;
+    return this;
+  }
+
+  aggregate<A, R, O = R>(fn: AggregateFunction<T, A, R>, result?: (result: R, ctx: WindowResultContext<K>) => O, name = 'window'): DataStream<O, K> {
+    const assigner = this.assigner ?? { kind: 'tumbling', eventTime: true, merging: false, assign: () => [], describe: () => `count ${this.count}` };
+    const spec = {
+      assigner,
+      aggregate: fn as AggregateFunction<unknown, unknown, unknown>,
+      ...(result ? { result: result as (r: unknown, c: WindowResultContext<unknown>) => unknown } : {}),
+      allowedLatenessMs: this.latenessMs,
+      ...(this.lateTag ? { lateTag: this.lateTag } : {}),
+      ...(this.count !== undefined ? { count: this.count } : {}),
+    };
+    return this.keyed.addWindow<O>(name, () => windowOperator(spec));
+  }
+
+  reduce<O = T>(fn: (a: T, b: T) => T, result?: (result: T, ctx: WindowResultContext<K>) => O, name = 'window'): DataStream<O, K> {
+    return this.aggregate(reducingAggregate(fn) as AggregateFunction<T, T | undefined, T>, result, name);
+  }
+
+  /** A full-window function: sees every record of the window at once. */
+  process<O>(fn: (elements: T[], ctx: WindowResultContext<K>) => O, name = 'window'): DataStream<O, K> {
+    return this.aggregate(collectingAggregate<T, T[]>((all) => all), (all, ctx) => fn(all, ctx), name);
+  }
+}

@@ -1,0 +1,60 @@
+// Job metrics as JSON: per operator records in/out (summed over the instance's tasks), late drops,
+// watermark; per task input lag and state size. Rates are computed by whoever samples twice.
+import type { Task } from './task.js';
+
+export interface OperatorMetrics {
+  name: string;
+  recordsIn: number;
+  recordsOut: number;
+  lateDropped: number;
+  /** The lowest watermark over the tasks (null before any). */
+  watermark: number | null;
+}
+
+export interface TaskMetrics {
+  partition: number;
+  watermark: number | null;
+  stateEntries: number;
+  timers: number;
+  /** Records between the task's position and the end of its input partitions (topics only). */
+  lag?: number;
+}
+
+export interface JobMetrics {
+  applicationId: string;
+  at: number;
+  operators: OperatorMetrics[];
+  tasks: TaskMetrics[];
+}
+
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+
+export function snapshotMetrics(applicationId: string, tasks: readonly Task[], lagOf?: (t: Task) => number | undefined): JobMetrics {
+  const operators = new Map<string, OperatorMetrics>();
+  for (const t of tasks) {
+    for (const n of t.nodes) {
+      let m = operators.get(n.plan.name);
+      if (!m) operators.set(n.plan.name, (m = { name: n.plan.name, recordsIn: 0, recordsOut: 0, lateDropped: 0, watermark: null }));
+      m.recordsIn += n.metrics.recordsIn;
+      m.recordsOut += n.metrics.recordsOut;
+      m.lateDropped += n.metrics.lateDropped;
+      const wm = finite(n.watermark);
+      if (wm !== null && (m.watermark === null || wm < m.watermark)) m.watermark = wm;
+    }
+  }
+  return {
+    applicationId,
+    at: Date.now(),
+    operators: [...operators.values()],
+    tasks: tasks.map((t) => {
+      const lag = lagOf?.(t);
+      return {
+        partition: t.partition,
+        watermark: finite(t.watermark()),
+        stateEntries: t.backend.size(),
+        timers: t.nodes.reduce((s, n) => s + n.timerCount(), 0),
+        ...(lag !== undefined ? { lag } : {}),
+      };
+    }),
+  };
+}
