@@ -5,7 +5,12 @@
 // Fetch may return a batch that starts before the requested offset (the broker returns whole
 // batches) and may cut the last batch short at maxBytes; records before the position are skipped
 // and a trailing partial batch is simply fetched again from its start next round.
+//
+// read_committed (isolationLevel 1): the broker stops at the last stable offset and lists the aborted
+// transactions of the range; their batches are dropped here (aborted-transactions.ts).
+import * as H from '../protocol/record-batch-header.js';
 import { iterateBatches, decodeRecords, type RecordHeader } from '../protocol/record-batch.js';
+import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { Admin } from './admin.js';
 import type { Cluster } from './cluster.js';
 import { KafkaClientError, isRetriable, kafkaError } from './errors.js';
@@ -249,7 +254,7 @@ export class Consumer {
           throw err;
         }
         s.highWatermark = p.highWatermark;
-        const batch = this.decode(s, p.records);
+        const batch = this.decode(s, p.records, this.opts.isolationLevel === 1 ? p.abortedTransactions : null);
         if (batch.records.length > 0) out.push({ ...batch, highWatermark: p.highWatermark });
       }
     }
@@ -258,20 +263,27 @@ export class Consumer {
     return out;
   }
 
-  private decode(s: PartitionState, records: Buffer | null): Omit<ConsumerBatch, 'highWatermark'> {
+  private decode(s: PartitionState, records: Buffer | null, aborted: readonly { producerId: number; firstOffset: number }[] | null): Omit<ConsumerBatch, 'highWatermark'> {
     const out: ConsumerRecord[] = [];
     if (records && records.length > 0) {
+      const filter = aborted && aborted.length > 0 ? new AbortedTransactionFilter(aborted) : undefined;
       for (const raw of iterateBatches(records)) {
-        const batch = decodeRecords(raw);
-        const next = batch.baseOffset + batch.lastOffsetDelta + 1;
+        // Header fields are read before decoding: anything but a whole magic-2 header is left to decodeRecords to reject.
+        if (raw.length < H.BATCH_HEADER_SIZE || H.magicOf(raw) !== 2) decodeRecords(raw);
+        const next = H.lastOffsetOf(raw) + 1;
+        // The filter sees every batch, even those before the position: it tracks markers in order.
+        const skip = filter !== undefined && filter.skip(raw);
         if (next <= s.position!) continue;
-        if (!batch.isControl) {
-          for (const r of batch.records) {
-            if (r.offset < s.position!) continue;
-            out.push({ topic: s.topic, partition: s.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
-          }
-        }
         // Compaction may leave gaps: move past the batch's last offset, not the last record seen.
+        if (skip || (H.attributesOf(raw) & H.ATTR_CONTROL) !== 0) {
+          s.position = next;
+          continue;
+        }
+        const batch = decodeRecords(raw);
+        for (const r of batch.records) {
+          if (r.offset < s.position!) continue;
+          out.push({ topic: s.topic, partition: s.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
+        }
         s.position = next;
       }
     }

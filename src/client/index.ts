@@ -3,6 +3,7 @@ export { KafkaClient, type KafkaClientOptions } from './kafka-client.js';
 export { Cluster, parseHostPort, type ClusterOptions, type BrokerInfo, type TopicInfo, type PartitionInfo } from './cluster.js';
 export { Connection, type ConnectionOptions } from './connection.js';
 export { Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer.js';
+export { TransactionError, type TransactionState, type TransactionOffset, type ConsumerGroupMetadata } from './transactions.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type ConsumerBatch, type StartOffset, type TopicPartitionOffset } from './consumer.js';
 export {
   Admin,

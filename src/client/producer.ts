@@ -19,12 +19,20 @@
 //   are stamped again. Duplicates are then possible only for a batch whose fate was unknown.
 // - INVALID_PRODUCER_EPOCH / PRODUCER_FENCED: retried with a new stamp if the producer id changed
 //   since the batch was stamped; otherwise the send fails.
+//
+// With a `transactionalId` the producer is transactional (transactions.ts holds the coordinator side):
+// the producer id and epoch come from initTransactions(), batches are marked transactional and wait
+// until their partition is in the transaction, and the errors above change meaning as in Java:
+// INVALID_PRODUCER_EPOCH / PRODUCER_FENCED are fatal (a newer instance took over), and a batch that
+// fails for good (sequence errors included) makes the transaction abortable instead of resetting the
+// producer id; the gap it leaves in the sequence is closed by an epoch bump after the abort.
 import { codecFromName, type CompressionName } from '../protocol/compression.js';
 import { encodeBatch, type RecordHeaderInput, type RecordInput } from '../protocol/record-batch.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { KafkaClientError, isRetriable, kafkaError } from './errors.js';
 import { partitionForKey, StickyPartitioner } from './partitioner.js';
+import { TransactionError, TransactionManager, isFatalTxnCode, type ConsumerGroupMetadata, type TransactionOffset, type TransactionState } from './transactions.js';
 import { ApiKeys } from './versions.js';
 
 export interface ProducerRecord {
@@ -64,6 +72,14 @@ export interface ProducerOptions {
    * per producer), as in Kafka. Default false.
    */
   idempotent?: boolean;
+  /**
+   * Makes the producer transactional (and idempotent): initTransactions(), then beginTransaction(),
+   * send() and sendOffsetsToTransaction(), then commitTransaction() or abortTransaction(). One live
+   * producer per id: initialising another fences this one.
+   */
+  transactionalId?: string;
+  /** How long the coordinator lets a transaction stay open before aborting it (default 60 s). */
+  transactionTimeoutMs?: number;
 }
 
 /** The producer identity stamped on a batch when idempotent; kept across retries. */
@@ -157,6 +173,9 @@ export class Producer {
   private generation = 0;
   private resetRequested = false;
   private readonly sequences = new Map<string, number>();
+  // Transactions: undefined unless transactionalId is set, so the plain paths test one field.
+  private readonly txn: TransactionManager | undefined;
+  private readonly transactionalId: string | null;
 
   constructor(
     private readonly cluster: Cluster,
@@ -170,9 +189,31 @@ export class Producer {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.encodeOptions = { compression: this.compression };
-    this.idempotent = options.idempotent ?? false;
-    if (this.idempotent && this.acks !== -1) throw new KafkaClientError('INVALID_CONFIG', `an idempotent producer needs acks -1 (all), got ${this.acks}`);
-    if (this.idempotent && this.maxInFlight > 5) throw new KafkaClientError('INVALID_CONFIG', `an idempotent producer allows at most 5 requests in flight, got ${this.maxInFlight}`);
+    this.transactionalId = options.transactionalId ?? null;
+    if (this.transactionalId === '') throw new KafkaClientError('INVALID_CONFIG', 'transactionalId must not be empty');
+    if (this.transactionalId !== null && options.idempotent === false) throw new KafkaClientError('INVALID_CONFIG', 'a transactional producer is idempotent: drop idempotent: false');
+    this.idempotent = options.idempotent ?? this.transactionalId !== null;
+    const kind = this.transactionalId !== null ? 'a transactional' : 'an idempotent';
+    if (this.idempotent && this.acks !== -1) throw new KafkaClientError('INVALID_CONFIG', `${kind} producer needs acks -1 (all), got ${this.acks}`);
+    if (this.idempotent && this.maxInFlight > 5) throw new KafkaClientError('INVALID_CONFIG', `${kind} producer allows at most 5 requests in flight, got ${this.maxInFlight}`);
+    this.txn = this.transactionalId === null ? undefined : this.newTransactionManager(this.transactionalId, options.transactionTimeoutMs ?? 60_000);
+  }
+
+  private newTransactionManager(transactionalId: string, transactionTimeoutMs: number): TransactionManager {
+    return new TransactionManager(this.cluster, transactionalId, transactionTimeoutMs, {
+      identity: () => this.identity,
+      setIdentity: (producerId, producerEpoch) => {
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.generation++;
+        this.sequences.clear();
+        this.resetRequested = false;
+      },
+      sequenceGap: () => this.resetRequested,
+      flush: () => this.flush(),
+      dropUnsent: (err, all) => this.dropUnsent(err, all),
+      wake: () => this.schedule(),
+    });
   }
 
   /** The producer id and epoch in use (-1 before the first send, or when not idempotent). */
@@ -180,40 +221,136 @@ export class Producer {
     return { producerId: this.producerId, producerEpoch: this.producerEpoch };
   }
 
+  // ----------------------------------------------------------------------------------- transactions
+
+  /**
+   * Gets the producer id and epoch for the transactional id from its coordinator. Fences any earlier
+   * producer with the same id and completes (aborts) the transaction it left open. Call once, first.
+   */
+  async initTransactions(): Promise<void> {
+    return this.transactions().initTransactions();
+  }
+
+  /** Opens a transaction (no request: the coordinator hears of it with its first partition or offsets). */
+  beginTransaction(): void {
+    this.transactions().beginTransaction();
+  }
+
+  /**
+   * Commits consumer offsets as part of the transaction: they become visible to the group (and to
+   * OffsetFetch) only if the transaction commits. `offset` is the next offset to consume.
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    return this.transactions().sendOffsetsToTransaction(offsets, group);
+  }
+
+  /**
+   * Sends every queued record, waits for all of them, then commits. Rejects with an abortable
+   * TransactionError if any send of the transaction failed (call abortTransaction()), with a fatal one
+   * if the producer was fenced.
+   */
+  async commitTransaction(): Promise<void> {
+    return this.transactions().commitTransaction();
+  }
+
+  /** Fails records not sent yet, waits for those in flight, then aborts. */
+  async abortTransaction(): Promise<void> {
+    return this.transactions().abortTransaction();
+  }
+
+  /** Where the transactional producer stands; undefined without a transactionalId. */
+  get transactionState(): TransactionState | undefined {
+    return this.txn?.state;
+  }
+
+  private transactions(): TransactionManager {
+    if (this.txn === undefined) throw new TransactionError('INVALID_TRANSACTION_STATE', 'not a transactional producer: create it with a transactionalId');
+    return this.txn;
+  }
+
   /**
    * Queues records and resolves once every one is acknowledged (per `acks`), with each record's
-   * partition and offset in input order.
+   * partition and offset in input order. On a transactional producer only inside a transaction.
    */
-  async send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+  send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (this.txn === undefined) return this.sendPlain(topic, records);
+    let appended: () => void;
+    try {
+      if (this.closed) throw new KafkaClientError('PRODUCER_CLOSED', 'the producer is closed');
+      // Registered before the metadata wait, so that a commit called meanwhile waits for these records.
+      appended = this.txn.beginAppend();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const result = this.sendInTransaction(this.txn, appended, topic, records);
+    // commitTransaction() reports every failed send, so a caller that does not await this one (sends
+    // then commit, as with Java's futures) must not get an unhandled rejection for it. Calls in the
+    // wrong state reject above, unsilenced.
+    result.catch(() => undefined);
+    return result;
+  }
+
+  private async sendPlain(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new KafkaClientError('PRODUCER_CLOSED', 'the producer is closed');
     if (records.length === 0) return [];
     const info = await this.cluster.withRetry(() => this.cluster.topic(topic, { allowAutoTopicCreation: this.allowAutoTopicCreation }));
-    const numPartitions = info.partitions.length;
+    return new Promise<RecordMetadata[]>((resolve, reject) => this.enqueue(topic, info.partitions.length, records, resolve, reject));
+  }
 
+  private async sendInTransaction(txn: TransactionManager, appended: () => void, topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (records.length === 0) {
+      appended();
+      return [];
+    }
+    let numPartitions: number;
+    try {
+      numPartitions = (await this.cluster.withRetry(() => this.cluster.topic(topic, { allowAutoTopicCreation: this.allowAutoTopicCreation }))).partitions.length;
+    } catch (err) {
+      appended();
+      throw err;
+    }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: SendCall = { topic, results: new Array(records.length), pendingBatches: 0, resolve, reject, failed: false };
-      const touched = new Set<Batch>();
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        let partition = r.partition;
-        if (partition === undefined) {
-          partition = r.key != null ? partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, numPartitions) : this.sticky.partition(topic, numPartitions);
-        } else if (partition < 0 || partition >= numPartitions) {
-          reject(kafkaError(3, `topic ${topic} partition ${partition} (the topic has ${numPartitions} partitions)`));
-          return;
-        }
-        const input: RecordInput = r.headers === undefined || Array.isArray(r.headers) ? (r as RecordInput) : { key: r.key ?? null, value: r.value, headers: headerList(r.headers), ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}) };
-        const batch = this.append(topic, partition, input, numPartitions, r.partition === undefined && r.key == null);
-        let slice = batch.slices[batch.slices.length - 1];
-        if (slice === undefined || slice.call !== call) batch.slices.push((slice = { call, indices: [] }));
-        slice.indices.push(i);
-        if (!touched.has(batch)) {
-          touched.add(batch);
-          call.pendingBatches++;
-        }
+      try {
+        const err = txn.appendError();
+        if (err !== undefined) return reject(err);
+        const touched = this.enqueue(topic, numPartitions, records, resolve, reject);
+        for (const b of touched) txn.addPartition(b.topic, b.partition);
+        txn.sendAdds();
+      } finally {
+        appended();
       }
-      this.schedule();
     });
+  }
+
+  /** Appends the records to their partitions' batches; returns the batches touched. */
+  private enqueue(topic: string, numPartitions: number, records: readonly ProducerRecord[], resolve: (r: RecordMetadata[]) => void, reject: (e: Error) => void): Set<Batch> {
+    const call: SendCall = { topic, results: new Array(records.length), pendingBatches: 0, resolve, reject, failed: false };
+    const touched = new Set<Batch>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let partition = r.partition;
+      if (partition === undefined) {
+        partition = r.key != null ? partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, numPartitions) : this.sticky.partition(topic, numPartitions);
+      } else if (partition < 0 || partition >= numPartitions) {
+        const err = kafkaError(3, `topic ${topic} partition ${partition} (the topic has ${numPartitions} partitions)`);
+        call.failed = true;
+        reject(err);
+        // The records before this one are queued already: in a transaction they must not commit alone.
+        if (touched.size > 0) this.txn?.batchFailed(err);
+        break;
+      }
+      const input: RecordInput = r.headers === undefined || Array.isArray(r.headers) ? (r as RecordInput) : { key: r.key ?? null, value: r.value, headers: headerList(r.headers), ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}) };
+      const batch = this.append(topic, partition, input, numPartitions, r.partition === undefined && r.key == null);
+      let slice = batch.slices[batch.slices.length - 1];
+      if (slice === undefined || slice.call !== call) batch.slices.push((slice = { call, indices: [] }));
+      slice.indices.push(i);
+      if (!touched.has(batch)) {
+        touched.add(batch);
+        call.pendingBatches++;
+      }
+    }
+    this.schedule();
+    return touched;
   }
 
   private append(topic: string, partition: number, record: RecordInput, numPartitions: number, sticky: boolean): Batch {
@@ -264,6 +401,12 @@ export class Producer {
   /** One request per leader with room, carrying one batch per partition; true when any was sent. */
   private async drainOnce(): Promise<boolean> {
     if (this.idempotent && !(await this.ensureProducerId())) return false;
+    const txn = this.txn;
+    if (txn !== undefined) {
+      // Aborting, or the transaction / producer failed: what has not gone yet never will.
+      const err = txn.dropError();
+      if (err !== undefined) this.dropUnsent(err, txn.isFatal);
+    }
     const now = Date.now();
     const byLeader = new Map<number, Batch[]>();
     let sent = false;
@@ -271,6 +414,8 @@ export class Producer {
       // Batches already in flight stay queued until acknowledged; the next unsent one may go too.
       const head = q.batches.find((b) => b.encoded === undefined);
       if (head === undefined || !this.isReady(head, q, now)) continue;
+      // Not in the transaction yet: AddPartitionsToTxn is on its way and wakes the sender when done.
+      if (txn !== undefined && !txn.isAdded(q.topic, q.partition)) continue;
       let leader: number;
       try {
         leader = await this.cluster.leaderOf(q.topic, q.partition);
@@ -288,7 +433,7 @@ export class Producer {
       for (const b of batches) {
         if (this.idempotent) {
           const id = this.stamp(b);
-          b.encoded = encodeBatch(b.records, { compression: this.compression, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence: id.baseSequence });
+          b.encoded = encodeBatch(b.records, { compression: this.compression, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence: id.baseSequence, isTransactional: txn !== undefined });
         } else b.encoded = encodeBatch(b.records, this.encodeOptions);
       }
       this.inFlight.set(leader, (this.inFlight.get(leader) ?? 0) + 1);
@@ -309,7 +454,7 @@ export class Producer {
       list.push(b);
     }
     const body = {
-      transactionalId: null,
+      transactionalId: this.transactionalId,
       acks: this.acks,
       timeoutMs: this.timeoutMs,
       topicData: [...byTopic].map(([name, list]) => ({ name, partitionData: list.map((b) => ({ index: b.partition, records: b.encoded! })) })),
@@ -377,12 +522,21 @@ export class Producer {
     }
   }
 
+  /** Fails the batches not sent yet; with `all`, also those sent once and waiting for a retry. */
+  private dropUnsent(err: Error, all: boolean): void {
+    for (const q of [...this.queues.values()]) {
+      for (const b of [...q.batches]) if (b.encoded === undefined && (all || b.identity === undefined)) this.fail(b, err);
+    }
+    this.checkIdle();
+  }
+
   private fail(b: Batch, err: unknown): void {
     this.removeFromQueue(b);
     // The partition's sequence moved past a batch the broker never wrote: later batches would be out
-    // of order, so start over with a new producer id.
+    // of order, so start over with a new producer id (a transactional producer: a new epoch after the abort).
     if (b.identity !== undefined && b.identity.generation === this.generation) this.resetRequested = true;
     const e = err instanceof Error ? err : new Error(String(err));
+    this.txn?.batchFailed(e);
     for (const { call } of b.slices) {
       if (!call.failed) {
         call.failed = true;
@@ -395,6 +549,12 @@ export class Producer {
   private producerStateError(b: Batch, errorCode: number, brokerMessage: string | null): void {
     const err = kafkaError(errorCode, `topic ${b.topic} partition ${b.partition}`, brokerMessage);
     const stampedNow = b.identity !== undefined && b.identity.generation === this.generation;
+    if (this.txn !== undefined) {
+      if (isFatalTxnCode(errorCode)) return this.fail(b, this.txn.fatalProduceError(err));
+      // No new producer id in a transaction: the batch fails, the transaction must abort (see the file comment).
+      const behindRetry = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && stampedNow && this.queues.get(`${b.topic}\u0000${b.partition}`)?.batches[0] !== b;
+      if ((errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && !behindRetry) || errorCode === UNKNOWN_PRODUCER_ID) return this.fail(b, err);
+    }
     switch (errorCode) {
       case DUPLICATE_SEQUENCE_NUMBER:
         // Older brokers' answer to a retry they already wrote: written once, offset unknown (as in Java).
@@ -440,6 +600,8 @@ export class Producer {
    * until nothing is in flight (a batch answered later must not be stamped again out of order).
    */
   private async ensureProducerId(): Promise<boolean> {
+    // A transactional producer's id comes from initTransactions() and changes only between transactions.
+    if (this.txn !== undefined) return this.producerId >= 0;
     if (this.producerId >= 0 && !this.resetRequested) return true;
     if (this.queues.size === 0) return false;
     for (const n of this.inFlight.values()) if (n > 0) return false;
@@ -467,7 +629,8 @@ export class Producer {
     let earliest = Infinity;
     for (const q of this.queues.values()) {
       const head = q.batches.find((b) => b.encoded === undefined);
-      if (head) earliest = Math.min(earliest, head.createdAt + this.lingerMs);
+      // A partition waiting to join the transaction is woken by AddPartitionsToTxn's answer, not by a timer.
+      if (head && (this.txn === undefined || this.txn.isAdded(q.topic, q.partition))) earliest = Math.min(earliest, head.createdAt + this.lingerMs);
     }
     if (earliest === Infinity) return;
     this.lingerTimer = setTimeout(() => {

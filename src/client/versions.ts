@@ -23,6 +23,10 @@ export const ApiKeys = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -57,8 +61,15 @@ export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number
   [ApiKeys.DeleteGroups, [0, 2]],
   [ApiKeys.DeleteRecords, [0, 2]],
   [ApiKeys.DescribeLogDirs, [1, 4]],
-  // Sent without a transactional id (idempotence) and producerId/epoch -1: every version means the same.
+  // v3+ carries the current producer id/epoch (KIP-360), used only for a transactional producer's
+  // epoch bump after an abort; lower versions bump the epoch all the same, without that check.
   [ApiKeys.InitProducerId, [0, 5]],
+  // v4+ is KIP-890's broker-to-broker batch form; clients send v3 at most.
+  [ApiKeys.AddPartitionsToTxn, [0, 3]],
+  [ApiKeys.AddOffsetsToTxn, [0, 3]],
+  [ApiKeys.EndTxn, [0, 3]],
+  // v3 adds the member's generation (KIP-447).
+  [ApiKeys.TxnOffsetCommit, [0, 3]],
   [ApiKeys.DescribeProducers, [0, 0]],
   [ApiKeys.DescribeTransactions, [0, 0]],
   // v1 adds a minimum-duration filter, not used here yet.
