@@ -662,7 +662,11 @@ export class GroupConsumer {
     this.joining = true;
     try {
       const timeoutMs = Math.max(this.cluster.requestTimeoutMs, this.opts.rebalanceTimeoutMs + 5000);
-      const metadata = encodeSubscription({ topics: this.topics, ownedPartitions: [...this.owned.values()], generationId: this.generationId });
+      // Owned partitions and their generation matter to cooperative assignors only; eager members own
+      // nothing when they join, and a constant generation keeps a restarted static member's metadata
+      // identical to its predecessor's (coordinators may rebalance when it differs).
+      const cooperative = this.protocol === 'cooperative';
+      const metadata = encodeSubscription({ topics: this.topics, ownedPartitions: cooperative ? [...this.owned.values()] : [], generationId: cooperative ? this.generationId : -1 });
       const join = await conn.send(
         ApiKeys.JoinGroup,
         {
