@@ -79,6 +79,8 @@ export interface GroupConsumerOptions extends Omit<ConsumerOptions, 'autoOffsetR
   metadataMaxAgeMs?: number;
   /** Ask the broker to create subscribed topics that do not exist (default false). */
   allowAutoTopicCreation?: boolean;
+  /** Bounds close()'s network work (commits in callbacks, LeaveGroup) when the coordinator is unreachable; default 30000. */
+  closeTimeoutMs?: number;
   /** Diagnostics: one line per membership event. */
   log?: (line: string) => void;
 }
@@ -224,6 +226,7 @@ export class GroupConsumer {
     autoOffsetReset: 'earliest' | 'latest' | 'none';
     metadataMaxAgeMs: number;
     allowAutoTopicCreation: boolean;
+    closeTimeoutMs: number;
   };
   private readonly log: (line: string) => void;
 
@@ -274,8 +277,12 @@ export class GroupConsumer {
   /** Since when a batch has been in the caller's hands (null: none). */
   private inHandSince: number | null = null;
   private shutdownPromise: Promise<void> | null = null;
+  /** Set when closing starts: coordinator requests give up after it. */
+  private closeDeadline = Infinity;
+  private shutdownDone = false;
   /** Set while a handler or rebalance callback runs, so close() from inside it does not wait for itself. */
   private readonly insideCallback = new AsyncLocalStorage<boolean>();
+  private callbacksRunning = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -294,6 +301,7 @@ export class GroupConsumer {
       autoOffsetReset,
       metadataMaxAgeMs: options.metadataMaxAgeMs ?? 300_000,
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+      closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
     };
     this.assignors = (options.assignors ?? ['range']).map((a) => {
       if (typeof a !== 'string') return a;
@@ -307,7 +315,7 @@ export class GroupConsumer {
     this.protocol = this.assignors.every((a) => a.supportedProtocols.includes('cooperative')) ? 'cooperative' : 'eager';
     this.log = options.log ?? (() => {});
     const { groupInstanceId: _g, sessionTimeoutMs: _s, rebalanceTimeoutMs: _r, heartbeatIntervalMs: _h, assignors: _a, autoCommit: _c, autoCommitIntervalMs: _ci,
-      fromBeginning: _f, metadataMaxAgeMs: _m, allowAutoTopicCreation: _t, log: _l, groupId: _id, ...consumerOptions } = options;
+      fromBeginning: _f, metadataMaxAgeMs: _m, allowAutoTopicCreation: _t, closeTimeoutMs: _ct, log: _l, groupId: _id, ...consumerOptions } = options;
     this.consumer = new Consumer(cluster, { ...consumerOptions, autoOffsetReset });
     this.groupAdmin = new GroupAdmin(cluster);
   }
@@ -428,6 +436,8 @@ export class GroupConsumer {
         this.rewind(k, r.offset);
         throw err;
       }
+      // The handler moved this partition: the rest of the batch is stale.
+      if (this.seekedThisRound.has(k)) return;
       const next = b.records[i + 1];
       if (next && (this.closed || this.rejoinReason !== null || this.fatal) && this.owned.has(k)) {
         this.rewind(k, next.offset);
@@ -460,10 +470,9 @@ export class GroupConsumer {
         const after = new Map<string, number | undefined>();
         for (const b of round) after.set(key(b.topic, b.partition), this.consumer.position(b.topic, b.partition));
         // Partitions that returned nothing may still have moved (past control batches): nothing to hand out there.
-        for (const k of this.owned.keys()) {
+        for (const [k, tp] of this.owned) {
           if (after.has(k) || this.unpositioned.has(k)) continue;
-          const { topic, partition } = tpOf(k);
-          const p = this.consumer.position(topic, partition);
+          const p = this.consumer.position(tp.topic, tp.partition);
           if (p !== undefined) this.consumed.set(k, p);
         }
         for (const b of round) {
@@ -512,8 +521,20 @@ export class GroupConsumer {
     if (this.joining) this.coordinator?.destroy();
     if (this.insideCallback.getStore()) return; // the loop finishes the close once the callback returns
     if (this.loopRunning && !(this.mode === 'iterator' && this.inHandSince !== null)) {
-      await this.loopExited;
-      return;
+      if (this.inHandSince !== null || this.callbacksRunning > 0) {
+        // The caller's code is running in the loop: the loop closes once it returns.
+        await this.loopExited;
+        return;
+      }
+      // The loop is in network work (a retry against an unreachable broker may take long): it hands
+      // nothing out any more and starts no callback once closed, so the close need not wait for it.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        this.loopExited.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.min(this.opts.closeTimeoutMs, 1000)))),
+      ]);
+      clearTimeout(timer);
+      if (!gaveUp) return;
     }
     await this.shutdown();
   }
@@ -576,7 +597,12 @@ export class GroupConsumer {
     const fn = name === 'onPartitionsLost' ? (this.listener.onPartitionsLost ?? this.listener.onPartitionsRevoked) : this.listener[name];
     this.log(`group ${this.groupId}: ${name} ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(',') || '(none)'}`);
     if (!fn) return;
-    await this.insideCallback.run(true, () => fn.call(this.listener, sortTps(partitions.map((tp) => ({ ...tp })))));
+    this.callbacksRunning++;
+    try {
+      await this.insideCallback.run(true, () => fn.call(this.listener, sortTps(partitions.map((tp) => ({ ...tp })))));
+    } finally {
+      this.callbacksRunning--;
+    }
   }
 
   /** Drops partitions from the assignment (after their callback ran). */
@@ -777,11 +803,14 @@ export class GroupConsumer {
       this.watchedTopics = [...this.topics];
       this.metadataSnapshot = await this.partitionCounts(this.watchedTopics).catch(() => null);
     }
+    // Closed meanwhile: close() may be revoking already; the assignment is not taken up.
+    if (this.closed) return;
     this.lastMetadataCheckAt = Date.now();
     const assignedKeys = new Set(assigned.map((tp) => key(tp.topic, tp.partition)));
     if (this.protocol === 'cooperative') {
       const revoked = [...this.owned.keys()].filter((k) => !assignedKeys.has(k));
       if (revoked.length > 0) {
+        if (this.opts.autoCommit) await this.commitQuietly();
         await this.callback('onPartitionsRevoked', revoked.map(tpOf));
         this.disown(revoked);
         // The partitions go to their new owner in the next round, which this rejoin starts.
@@ -805,7 +834,7 @@ export class GroupConsumer {
   private async positionFromCommitted(): Promise<void> {
     const keys = [...this.unpositioned];
     if (keys.length === 0) return;
-    const committed = await this.fetchCommitted(keys.map(tpOf));
+    const committed = await this.fetchCommitted(keys.map(tpOf), true);
     for (const k of keys) {
       if (!this.unpositioned.has(k)) continue; // seeked meanwhile
       const { topic, partition } = tpOf(k);
@@ -825,7 +854,7 @@ export class GroupConsumer {
   }
 
   /** OffsetFetch with requireStable: an offset pending in an open transaction is waited for, not skipped. */
-  private async fetchCommitted(partitions: TopicPartition[]): Promise<Map<string, { offset: number; metadata: string | null }>> {
+  private async fetchCommitted(partitions: TopicPartition[], yieldToRebalance = false): Promise<Map<string, { offset: number; metadata: string | null }>> {
     const byTopic = new Map<string, number[]>();
     for (const tp of partitions) {
       let list = byTopic.get(tp.topic);
@@ -871,6 +900,8 @@ export class GroupConsumer {
         retry = (err as Error).message;
       }
       this.log(`group ${this.groupId}: ${retry}; retrying`);
+      // A transaction may hold an offset for long: a rebalance meanwhile goes first (the loop comes back here).
+      if (yieldToRebalance && this.rejoinReason !== null) throw new KafkaClientError('REBALANCE_IN_PROGRESS', `group ${this.groupId} rebalances before the committed offsets are known`, { retriable: true });
       await sleep(backoff);
       backoff = Math.min(backoff * 2, RETRY_BACKOFF_MAX_MS);
     }
@@ -890,14 +921,14 @@ export class GroupConsumer {
       let retry: Error | null = null;
       try {
         const conn = await this.coordinatorConnection();
-        const res = await conn.send(ApiKeys.OffsetCommit, {
+        const res = await this.beforeCloseDeadline(conn.send(ApiKeys.OffsetCommit, {
           groupId: this.groupId,
           generationIdOrMemberEpoch: generationId,
           memberId,
           groupInstanceId: this.opts.groupInstanceId,
           retentionTimeMs: -1,
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-        });
+        }));
         for (const t of res.topics) {
           for (const p of t.partitions) {
             if (p.errorCode === 0) continue;
@@ -912,8 +943,7 @@ export class GroupConsumer {
         if (isTransportError(err)) this.dropCoordinator();
         retry = err as Error;
       }
-      if (this.closed && attempt >= 2) throw retry;
-      if (attempt >= 8) throw retry;
+      if (attempt >= 8 || Date.now() >= this.closeDeadline) throw retry;
       await sleep(backoff);
       backoff = Math.min(backoff * 2, RETRY_BACKOFF_MAX_MS);
     }
@@ -1000,6 +1030,11 @@ export class GroupConsumer {
         // GroupAdmin finds it (FindCoordinator, retried while offsets load); the connection is our own.
         const pooled = await this.groupAdmin.coordinator(this.groupId);
         const conn = await Connection.connect({ host: pooled.host, port: pooled.port, clientId: this.cluster.clientId, requestTimeoutMs: this.cluster.requestTimeoutMs });
+        if (this.shutdownDone) {
+          // Found after close() gave up waiting for it.
+          conn.destroy();
+          throw new KafkaClientError('CLOSED', `group consumer ${this.groupId} is closed`);
+        }
         this.coordinator = conn;
         this.log(`group ${this.groupId}: coordinator is ${conn.address}`);
         return conn;
@@ -1007,7 +1042,18 @@ export class GroupConsumer {
         this.coordinatorLookup = null;
       });
     }
-    return this.coordinatorLookup;
+    return this.beforeCloseDeadline(this.coordinatorLookup);
+  }
+
+  /** While closing, a request to an unreachable coordinator is abandoned at the close deadline. */
+  private beforeCloseDeadline<T>(p: Promise<T>): Promise<T> {
+    if (this.closeDeadline === Infinity) return p;
+    const left = this.closeDeadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KafkaClientError('CLOSE_TIMEOUT', `group consumer ${this.groupId}: close timed out reaching the coordinator`)), Math.max(0, left));
+    });
+    return Promise.race([p, expired]).finally(() => clearTimeout(timer));
   }
 
   private dropCoordinator(): void {
@@ -1089,11 +1135,11 @@ export class GroupConsumer {
     if (this.memberId === '' || this.opts.groupInstanceId !== null) return;
     try {
       const conn = await this.coordinatorConnection();
-      const res = await conn.send(ApiKeys.LeaveGroup, {
+      const res = await this.beforeCloseDeadline(conn.send(ApiKeys.LeaveGroup, {
         groupId: this.groupId,
         memberId: this.memberId,
         members: [{ memberId: this.memberId, groupInstanceId: null, reason }],
-      });
+      }));
       const code = res.errorCode || (res.members?.[0]?.errorCode ?? 0);
       this.log(`group ${this.groupId}: left the group${code ? ` (${errorName(code)})` : ''}`);
     } catch (err) {
@@ -1110,6 +1156,7 @@ export class GroupConsumer {
 
   private async doShutdown(): Promise<void> {
     this.closed = true;
+    this.closeDeadline = Date.now() + this.opts.closeTimeoutMs;
     this.stopHeartbeat();
     let failure: unknown;
     try {
@@ -1128,6 +1175,7 @@ export class GroupConsumer {
     }
     if (!(this.fatal instanceof KafkaProtocolError && this.fatal.errorCode === ErrorCode.FENCED_INSTANCE_ID)) await this.leaveGroup('the consumer is closing');
     this.resetMember();
+    this.shutdownDone = true;
     this.dropCoordinator();
     await this.consumer.close();
     if (failure !== undefined) throw failure;

@@ -135,4 +135,5 @@ test('a static member that restarts within its session timeout gets its partitio
   assert.deepEqual(Object.values(firstOffsets), before.map(() => 10), why());
   s2.command('close');
   await s2.exited;
+  await y.close();
 });
