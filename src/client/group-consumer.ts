@@ -352,15 +352,23 @@ export class GroupConsumer {
     const k = key(topic, partition);
     if (!this.owned.has(k)) throw new KafkaClientError('NOT_ASSIGNED', `topic ${topic} partition ${partition} is not assigned to this member`);
     this.consumer.seek(topic, partition, offset);
-    this.unpositioned.delete(k);
+    // Positioned by the caller: no committed offset needed, and no longer held back waiting for one.
+    if (this.unpositioned.delete(k) && !this.pausedSet.has(k)) this.consumer.resume([{ topic, partition }]);
     this.seekedThisRound.add(k);
     if (typeof offset === 'number') this.consumed.set(k, offset);
     else this.consumed.delete(k);
   }
 
-  /** Stops fetching owned partitions until resume(); positions and ownership stay. */
+  /**
+   * Stops fetching owned partitions until resume(); positions and ownership stay. A pause lasts while
+   * the partition stays assigned: one revoked and assigned again comes back unpaused, as in Kafka.
+   */
   pause(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.pausedSet.add(key(tp.topic, tp.partition));
+    for (const tp of partitions) {
+      const k = key(tp.topic, tp.partition);
+      if (!this.owned.has(k)) throw new KafkaClientError('NOT_ASSIGNED', `topic ${tp.topic} partition ${tp.partition} is not assigned to this member`);
+      this.pausedSet.add(k);
+    }
     this.consumer.pause(partitions);
   }
 

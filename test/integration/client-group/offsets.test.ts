@@ -112,3 +112,50 @@ test('a member that holds a batch past its rebalance timeout loses its partition
   await slow.close();
   await running;
 });
+
+test('seek in onPartitionsAssigned restores a position; pause and resume; the record iterator', async (t) => {
+  const b = await startBroker(t, { config: brokerConfig(t, ['group.initial.rebalance.delay.ms=0']) });
+  const client = new KafkaClient({ bootstrapServers: b.bootstrap, clientId: 'iterator-test' });
+  t.after(() => client.close());
+  await client.admin().createTopics([{ name: 'iter', partitions: 2 }]);
+  const producer = client.producer();
+  const produce = async (p: number, from: number, n: number) => producer.send('iter', Array.from({ length: n }, (_, i) => ({ partition: p, value: `${p}-${from + i}` })));
+  await produce(0, 0, 10);
+  await produce(1, 0, 10);
+
+  const consumer = client.groupConsumer({ groupId: 'iter-app', fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 300, maxWaitMs: 100 });
+  consumer.subscribe(['iter'], {
+    // A job restoring its own checkpoint: partition 0 resumes at 5 whatever the group committed.
+    onPartitionsAssigned: (tps) => {
+      if (tps.some((tp) => tp.partition === 0)) consumer.seek('iter', 0, 5);
+    },
+  });
+  const seen: string[] = [];
+  let step = 0;
+  for await (const r of consumer) {
+    seen.push(r.value!.toString());
+    const count = (p: number) => seen.filter((v) => v.startsWith(`${p}-`)).length;
+    if (step === 0 && count(0) === 5 && count(1) === 10) {
+      assert.deepEqual(seen.filter((v) => v.startsWith('0-')), ['0-5', '0-6', '0-7', '0-8', '0-9']);
+      consumer.pause([{ topic: 'iter', partition: 1 }]);
+      assert.deepEqual(consumer.paused(), [{ topic: 'iter', partition: 1 }]);
+      step = 1;
+      await produce(1, 10, 5);
+      await produce(0, 10, 5);
+    } else if (step === 1 && count(0) === 10) {
+      // Partition 0 moved on while 1 stayed paused.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(count(1), 10);
+      consumer.resume([{ topic: 'iter', partition: 1 }]);
+      step = 2;
+    } else if (step === 2 && count(1) === 15) {
+      break;
+    }
+  }
+  assert.deepEqual(seen.filter((v) => v.startsWith('1-')), Array.from({ length: 15 }, (_, i) => `1-${i}`));
+  assert.deepEqual([0, 1].map((p) => consumer.position('iter', p)), [15, 15]);
+  assert.throws(() => consumer.pause([{ topic: 'other', partition: 0 }]), /not assigned/);
+  await consumer.commit();
+  assert.deepEqual((await consumer.committed([{ topic: 'iter', partition: 0 }, { topic: 'iter', partition: 1 }])).map((c) => c.offset), [15, 15]);
+  await consumer.close();
+});
