@@ -68,6 +68,8 @@ interface PartitionState {
   position: number | undefined;
   start: StartOffset;
   highWatermark: number;
+  /** Paused partitions keep their position but are left out of fetches. */
+  paused?: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -118,6 +120,35 @@ export class Consumer {
 
   assignment(): Array<{ topic: string; partition: number }> {
     return [...this.states.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Leaves assigned partitions out of fetches until resume(); unassigned ones are ignored. */
+  pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const p of partitions) {
+      const s = this.states.get(key(p.topic, p.partition));
+      if (s) s.paused = true;
+    }
+  }
+
+  resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const p of partitions) {
+      const s = this.states.get(key(p.topic, p.partition));
+      if (s) s.paused = false;
+    }
+  }
+
+  paused(): Array<{ topic: string; partition: number }> {
+    return [...this.states.values()].filter((s) => s.paused).map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /**
+   * One fetch round, for a caller that drives the consumer itself between rounds (the group
+   * consumer rebalances there): resolves pending start offsets, fetches once and returns the
+   * non-empty batches. Positions have moved past them when it returns; errors are the caller's.
+   */
+  async poll(): Promise<ConsumerBatch[]> {
+    await this.resolvePositions();
+    return this.fetchRound();
   }
 
   /** Resolves 'earliest' / 'latest' / timestamp starts with ListOffsets, per topic. */
@@ -192,7 +223,7 @@ export class Consumer {
   private async fetchRound(): Promise<ConsumerBatch[]> {
     const byLeader = new Map<number, PartitionState[]>();
     for (const s of this.states.values()) {
-      if (s.position === undefined) continue;
+      if (s.position === undefined || s.paused) continue;
       const leader = await this.cluster.leaderOf(s.topic, s.partition);
       let list = byLeader.get(leader);
       if (!list) byLeader.set(leader, (list = []));

@@ -6,6 +6,25 @@ export { Producer, type ProducerOptions, type ProducerRecord, type RecordMetadat
 export { TransactionError, type TransactionState, type TransactionOffset, type ConsumerGroupMetadata } from './transactions.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type ConsumerBatch, type StartOffset, type TopicPartitionOffset } from './consumer.js';
 export {
+  GroupConsumer,
+  CommitFailedError,
+  type GroupConsumerOptions,
+  type GroupRunHandlers,
+  type GroupMetadata,
+  type OffsetToCommit,
+  type RebalanceListener,
+} from './group-consumer.js';
+export {
+  rangeAssignor,
+  roundRobinAssignor,
+  cooperativeStickyAssignor,
+  type Assignor,
+  type AssignorName,
+  type MemberSubscription,
+  type RebalanceProtocol,
+  type TopicPartition,
+} from './assignors.js';
+export {
   Admin,
   type NewTopic,
   type ConfigEntry,

@@ -16,6 +16,10 @@ export const ApiKeys = {
   OffsetCommit: 8,
   OffsetFetch: 9,
   FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
   ApiVersions: 18,
@@ -56,6 +60,12 @@ export const CLIENT_VERSION_RANGES: ReadonlyMap<number, readonly [number, number
   [ApiKeys.OffsetCommit, [2, 7]],
   [ApiKeys.OffsetFetch, [1, 7]],
   [ApiKeys.FindCoordinator, [0, 3]],
+  // The group consumer: JoinGroup from v1 (v0 has no rebalance timeout); every version up to the
+  // latest means the same to it (v4 two-step join, v5 group.instance.id, v9 skipAssignment).
+  [ApiKeys.JoinGroup, [1, 9]],
+  [ApiKeys.SyncGroup, [0, 5]],
+  [ApiKeys.Heartbeat, [0, 4]],
+  [ApiKeys.LeaveGroup, [0, 5]],
   [ApiKeys.DescribeGroups, [0, 5]],
   [ApiKeys.ListGroups, [0, 4]],
   [ApiKeys.DeleteGroups, [0, 2]],
