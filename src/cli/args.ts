@@ -27,6 +27,7 @@ export type Acks = 0 | 1 | -1;
 export const DEFAULT_REGISTRY_PORT = 8081;
 export const DEFAULT_QUOTE_RATE = 10;
 export const DEFAULT_INGEST_PORT = 8082;
+export const DEFAULT_JOBS_PORT = 8083;
 
 export interface ReplaySourceCommand {
   client: ClientOptions;
@@ -74,7 +75,7 @@ export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'broker'; host: string; port: number; dataDir: string; configFile?: string }
-  | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; ingestPort: number; quoteRate: number }
+  | { kind: 'up'; host: string; port: number; dataDir: string; registryPort: number; ingestPort: number; quoteRate: number; jobsPort: number; jobs: boolean }
   | { kind: 'registry'; host: string; port: number; bootstrapServer: string; topic: string }
   | { kind: 'source-quotes' } & QuoteSourceCommand
   | { kind: 'source-http' } & HttpSourceCommand
@@ -95,7 +96,24 @@ export type Command =
   | { kind: 'transactions-describe'; client: ClientOptions; transactionalIds: string[] }
   | { kind: 'transactions-producers'; client: ClientOptions; topic: string; partitions?: number[] }
   | ({ kind: 'produce' } & ProduceOptions)
-  | ({ kind: 'consume' } & ConsumeOptions);
+  | ({ kind: 'consume' } & ConsumeOptions)
+  | JobCommand;
+
+export type JobCommand =
+  | {
+      kind: 'job-run';
+      client: ClientOptions;
+      /** A job file, or the name of a built-in job. */
+      target: string;
+      registryUrl: string;
+      guarantee: 'exactly_once' | 'at_least_once';
+      instanceId?: string;
+      commitIntervalMs?: number;
+      metricsPort?: number;
+      args: Record<string, string>;
+    }
+  | { kind: 'job-list'; client: ClientOptions; jobsUrl: string }
+  | { kind: 'job-status' | 'job-stop' | 'job-start'; client: ClientOptions; jobsUrl: string; name: string };
 
 /** What `kappa configs` acts on: a topic, a broker by node id, or ("" ) the cluster-wide broker defaults. */
 export interface ConfigTarget {
@@ -122,7 +140,7 @@ export const HELP: Record<string, string> = {
   main: `Usage: kappa <command> [options]
 
 Commands:
-  up                     run every embedded component (for now: the broker) with defaults
+  up                     run every embedded component with defaults (broker, registry, ingest, simulator, jobs)
   broker                 run the Kafka-compatible broker
   topics <action>        create | list | describe | delete | alter | delete-records
   groups <action>        list | describe | delete | reset-offsets consumer groups
@@ -132,20 +150,44 @@ Commands:
   source quotes          produce simulated stock quotes (Avro via the registry) to a topic
   produce TOPIC          write lines from stdin (or --file) as records
   consume TOPIC          print records
+  job <action>           run a stream job; list | status | stop | start the jobs kappa up runs
 
 Run "kappa <command> --help" for a command's options.`,
   up: `Usage: kappa up [options]
 
 Runs every embedded component with sensible defaults and prints how to reach them: the broker,
-the schema registry, and the market simulator producing Avro quotes to the iextrading topic.
+the schema registry, REST ingest, the market simulator producing Avro quotes to the iextrading
+topic, and the lab's stream jobs (quotes-filter, quotes-ohlc, price-alerts) under a job manager.
 
   --host HOST            listen address (default 127.0.0.1)
   --port PORT            broker port (default ${DEFAULT_PORT})
   --registry-port PORT   schema registry port; 0 picks a free one (default ${DEFAULT_REGISTRY_PORT})
   --ingest-port PORT     REST ingest (REST Proxy's POST /topics/T) port (default ${DEFAULT_INGEST_PORT})
   --rate N               simulated quotes per second; 0 runs no simulator (default ${DEFAULT_QUOTE_RATE})
+  --jobs-port PORT       the job manager's HTTP API (kappa job list …) (default ${DEFAULT_JOBS_PORT})
+  --no-jobs              run no stream jobs
   --data-dir DIR         data directory (default $KAPPA_HOME/data or ./.kappa/data)
   -h, --help             this help`,
+  job: `Usage: kappa job run FILE|NAME [options]
+       kappa job list|status NAME|stop NAME|start NAME [--jobs URL]
+
+run: runs a stream job in this process until Ctrl-C (committing first) or until its bounded
+inputs end. FILE is an ES module (.js, .mjs or .ts) whose default export is a StreamJob or a
+function of { bootstrapServers, registryUrl, args } returning one; NAME is a built-in job:
+quotes-filter, quotes-ohlc, price-alerts.
+
+  --registry URL            schema registry for the job (default http://127.0.0.1:${DEFAULT_REGISTRY_PORT})
+  --guarantee G             exactly_once (default) or at_least_once
+  --instance-id ID          stable instance name: static group member and transactional id, so a
+                            restarted instance takes over at once
+  --commit-interval-ms N    default 100 (exactly_once) / 1000 (at_least_once)
+  --metrics-port N          serve GET /metrics (JSON) on this port (0: any free port)
+  --arg key=value           passed to the job file (repeatable)
+
+list, status, stop, start: the jobs kappa up runs, through its job manager.
+
+  --jobs URL                the job manager (default http://127.0.0.1:${DEFAULT_JOBS_PORT})
+${CLIENT_OPTIONS_HELP}`,
   registry: `Usage: kappa registry [options]
 
 Runs the schema registry (Confluent Schema Registry's REST API) with its state in the _schemas topic
@@ -764,6 +806,49 @@ function parseSource(args: string[]): Command {
   return cmd;
 }
 
+function parseJob(args: string[]): Command {
+  const [action, ...rest] = args;
+  const name = 'job';
+  if (action === undefined || action === '-h' || action === '--help') return { kind: 'help', text: HELP.job! };
+  if (action === 'run') {
+    const { values, positionals } = parse(name, rest, {
+      ...clientOptions,
+      registry: { type: 'string' },
+      guarantee: { type: 'string' },
+      'instance-id': { type: 'string' },
+      'commit-interval-ms': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      arg: { type: 'string', multiple: true },
+    });
+    if (values.help) return { kind: 'help', text: HELP.job! };
+    const guarantee = values.guarantee ?? 'exactly_once';
+    if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once') throw new UsageError(`--guarantee must be exactly_once or at_least_once, got '${guarantee}'`, name);
+    const metricsPort = int(name, 'metrics-port', values['metrics-port'], 0);
+    if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError(`--metrics-port must be at most 65535, got ${metricsPort}`, name);
+    const commitIntervalMs = int(name, 'commit-interval-ms', values['commit-interval-ms'], 1);
+    return {
+      kind: 'job-run',
+      client: client(values),
+      target: onePositional(name, positionals, 'job file or name'),
+      registryUrl: values.registry ?? `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}`,
+      guarantee,
+      ...(values['instance-id'] !== undefined ? { instanceId: values['instance-id'] } : {}),
+      ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
+      args: Object.fromEntries(keyValues(name, 'arg', values.arg)),
+    };
+  }
+  if (!['list', 'status', 'stop', 'start'].includes(action)) throw new UsageError(`unknown job action '${action}' (run, list, status, stop, start)`, name);
+  const { values, positionals } = parse(name, rest, { ...clientOptions, jobs: { type: 'string' } });
+  if (values.help) return { kind: 'help', text: HELP.job! };
+  const jobsUrl = values.jobs ?? `http://127.0.0.1:${DEFAULT_JOBS_PORT}`;
+  if (action === 'list') {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
+    return { kind: 'job-list', client: client(values), jobsUrl };
+  }
+  return { kind: `job-${action}` as 'job-status' | 'job-stop' | 'job-start', client: client(values), jobsUrl, name: onePositional(name, positionals, 'job name') };
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Command {
   const [name, ...rest] = argv;
   switch (name) {
@@ -781,18 +866,20 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         host: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
-        ...(name === 'broker' ? { config: { type: 'string' } } : { 'registry-port': { type: 'string' }, 'ingest-port': { type: 'string' }, rate: { type: 'string' } }),
+        ...(name === 'broker' ? { config: { type: 'string' } } : { 'registry-port': { type: 'string' }, 'ingest-port': { type: 'string' }, rate: { type: 'string' }, 'jobs-port': { type: 'string' }, 'no-jobs': { type: 'boolean' } }),
       } as const);
       if (values.help) return { kind: 'help', text: HELP[name]! };
       if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, name);
       const common = { host: (values.host as string | undefined) ?? '127.0.0.1', port: port(name, values.port as string | undefined), dataDir: (values['data-dir'] as string | undefined) ?? defaultDataDir(env, cwd) };
       if (name === 'up') {
-        const v = values as { 'registry-port'?: string; 'ingest-port'?: string; rate?: string };
+        const v = values as { 'registry-port'?: string; 'ingest-port'?: string; rate?: string; 'jobs-port'?: string; 'no-jobs'?: boolean };
+        const jobsPort = int(name, 'jobs-port', v['jobs-port'], 0) ?? DEFAULT_JOBS_PORT;
+        if (jobsPort > 65535) throw new UsageError(`--jobs-port must be at most 65535, got ${jobsPort}`, name);
         const registryPort = int(name, 'registry-port', v['registry-port'], 0) ?? DEFAULT_REGISTRY_PORT;
         if (registryPort > 65535) throw new UsageError(`--registry-port must be at most 65535, got ${registryPort}`, name);
         const ingestPort = int(name, 'ingest-port', v['ingest-port'], 0) ?? DEFAULT_INGEST_PORT;
         if (ingestPort > 65535) throw new UsageError(`--ingest-port must be at most 65535, got ${ingestPort}`, name);
-        return { kind: 'up', ...common, registryPort, ingestPort, quoteRate: fraction(name, 'rate', v.rate, Infinity) ?? DEFAULT_QUOTE_RATE };
+        return { kind: 'up', ...common, registryPort, ingestPort, quoteRate: fraction(name, 'rate', v.rate, Infinity) ?? DEFAULT_QUOTE_RATE, jobsPort, jobs: !v['no-jobs'] };
       }
       const configFile = (values as { config?: string }).config;
       return configFile === undefined ? { kind: 'broker', ...common } : { kind: 'broker', ...common, configFile };
@@ -821,6 +908,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     }
     case 'source':
       return parseSource(rest);
+    case 'job':
+      return parseJob(rest);
     case 'produce': {
       const { values, positionals } = parse(name, rest, {
         ...clientOptions,

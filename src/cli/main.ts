@@ -39,6 +39,13 @@ async function dispatch(cmd: Command, io: Io): Promise<number> {
       return (await import('./commands/source.js')).runHttpSource(cmd, io);
     case 'source-replay':
       return (await import('./commands/source.js')).runReplaySource(cmd, io);
+    case 'job-run':
+      return (await import('./commands/job.js')).runJobCommand(cmd, io);
+    case 'job-list':
+    case 'job-status':
+    case 'job-stop':
+    case 'job-start':
+      return (await import('./commands/job.js')).jobManagerCommand(cmd, io);
     case 'topics-create':
       return topicsCreate(cmd, io);
     case 'topics-list':

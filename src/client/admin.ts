@@ -312,8 +312,11 @@ export class Admin {
     for (const r of res.responses) if (r.errorCode !== 0) throw kafkaError(r.errorCode, `${kind} ${name}`, r.errorMessage);
   }
 
-  /** Offsets per partition (all partitions by default), each asked of its leader. */
-  async listOffsets(topic: string, spec: OffsetSpec, partitions?: number[]): Promise<PartitionOffset[]> {
+  /**
+   * Offsets per partition (all partitions by default), each asked of its leader. With isolationLevel 1
+   * (read_committed) 'latest' is the last stable offset: where a read_committed consumer stops.
+   */
+  async listOffsets(topic: string, spec: OffsetSpec, partitions?: number[], options: { isolationLevel?: 0 | 1 } = {}): Promise<PartitionOffset[]> {
     const timestamp = spec === 'earliest' ? EARLIEST : spec === 'latest' ? LATEST : spec.timestamp;
     return this.cluster.withRetry(async () => {
       const info = await this.cluster.topic(topic);
@@ -330,7 +333,7 @@ export class Admin {
           const conn = await this.cluster.brokerConnection(leader);
           const res = await conn.send(ApiKeys.ListOffsets, {
             replicaId: -1,
-            isolationLevel: 0,
+            isolationLevel: options.isolationLevel ?? 0,
             topics: [{ name: topic, partitions: parts.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) }],
             timeoutMs: this.cluster.requestTimeoutMs,
           });

@@ -55,6 +55,9 @@ export interface RunUpOptions extends RunBrokerOptions {
   ingestPort: number;
   /** Quotes per second from the simulator; 0 runs none. */
   quoteRate: number;
+  /** The job manager's HTTP port; the lab's jobs run unless `jobs` is false. */
+  jobsPort: number;
+  jobs: boolean;
 }
 
 /**
@@ -95,6 +98,22 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
       io.stderr.write(`[simulator] stopped: ${(err as Error).message}\n`);
     });
   }
+  let jobs: { manager: import('../../stream/jobs/job-manager.js').JobManager; server: import('node:http').Server; url: string } | null = null;
+  if (options.jobs) {
+    const { JobManager } = await import('../../stream/jobs/job-manager.js');
+    const { fileURLToPath } = await import('node:url');
+    const manager = new JobManager({ kappaBin: fileURLToPath(new URL('../../../../bin/kappa.js', import.meta.url)), log: (l) => io.stderr.write(`[jobs] ${l}\n`) });
+    const server = manager.server();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.jobsPort, options.host, () => resolve());
+    });
+    const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${(server.address() as { port: number }).port}`;
+    const common = ['--bootstrap-server', bootstrap, '--registry', registry.url];
+    // Stable instance ids: a job restarted by the manager takes over its tasks and transactions at once.
+    for (const name of ['quotes-filter', 'quotes-ohlc', 'price-alerts']) manager.add({ name, args: [name, ...common, '--instance-id', `kappa-up-${name}`] });
+    jobs = { manager, server, url };
+  }
   io.stdout.write(
     [
       '',
@@ -103,10 +122,12 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
       `  schema registry           ${registry.url}`,
       `  REST ingest (REST Proxy)  ${ingestUrl}/topics/TOPIC`,
       options.quoteRate > 0 ? `  market simulator          ${options.quoteRate} quotes/s of 20 NASDAQ symbols -> topic iextrading (Avro)` : '  market simulator          off (--rate 0)',
+      jobs ? `  stream jobs               quotes-filter, quotes-ohlc, price-alerts (job manager ${jobs.url})` : '  stream jobs               off (--no-jobs)',
       '',
       'Try:',
       `  kappa consume iextrading --bootstrap-server ${bootstrap} --registry ${registry.url}`,
       `  curl ${registry.url}/subjects`,
+      ...(jobs ? [`  kappa job list --jobs ${jobs.url}`, `  kappa consume quotes_ohlc_10s --bootstrap-server ${bootstrap}`] : []),
       `  kappa topics create demo --partitions 3 --bootstrap-server ${bootstrap}`,
       `  kcat -b ${bootstrap} -L`,
       '',
@@ -116,6 +137,10 @@ export async function runUp(options: RunUpOptions, io: Io): Promise<number> {
   );
   const signal = await waitForShutdownSignal();
   io.stderr.write(`${signal}: shutting down\n`);
+  if (jobs) {
+    await jobs.manager.close();
+    jobs.server.close();
+  }
   await source?.stop();
   await sourceDone;
   await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ interface Pending {
   key: Bytes;
   value: Bytes;
   timestamp: number;
+  partition?: number;
 }
 
 export class TopicWriter implements RecordWriter {
@@ -23,23 +24,23 @@ export class TopicWriter implements RecordWriter {
 
   constructor(private readonly producer: Producer, private readonly batchSize = 500) {}
 
-  write(topic: string, key: Bytes, value: Bytes, timestamp: number): void {
+  write(topic: string, key: Bytes, value: Bytes, timestamp: number, partition?: number): void {
     if (this.blocked > 0) {
       // Keep order behind a record still being serialized.
       const p = Promise.resolve([key, value] as [Bytes, Bytes]);
-      return this.writeAsync(topic, p, timestamp);
+      return this.writeAsync(topic, p, timestamp, partition);
     }
-    this.queue.push({ topic, key, value, timestamp });
+    this.queue.push(partition === undefined ? { topic, key, value, timestamp } : { topic, key, value, timestamp, partition });
     if (this.queue.length >= this.batchSize) this.ship();
   }
 
-  writeAsync(topic: string, keyValue: Promise<[Bytes, Bytes]>, timestamp: number): void {
+  writeAsync(topic: string, keyValue: Promise<[Bytes, Bytes]>, timestamp: number, partition?: number): void {
     this.blocked++;
     const before = this.waiting;
     this.waiting = before.then(async () => {
       try {
         const [key, value] = await keyValue;
-        this.queue.push({ topic, key, value, timestamp });
+        this.queue.push(partition === undefined ? { topic, key, value, timestamp } : { topic, key, value, timestamp, partition });
       } catch (err) {
         this.failure ??= err as Error;
       } finally {
@@ -59,7 +60,7 @@ export class TopicWriter implements RecordWriter {
     this.queue = [];
     for (const [topic, records] of byTopic) {
       this.written += records.length;
-      const p = this.producer.send(topic, records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp })));
+      const p = this.producer.send(topic, records.map((r) => (r.partition === undefined ? { key: r.key, value: r.value, timestamp: r.timestamp } : { key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition })));
       this.inFlight.add(p);
       p.then(() => this.inFlight.delete(p), (err: Error) => {
         this.inFlight.delete(p);
