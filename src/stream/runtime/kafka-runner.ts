@@ -69,6 +69,7 @@ interface TaskState {
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const describeTps = (tps: ReadonlyArray<{ topic: string; partition: number }>) => (tps.length === 0 ? 'nothing' : tps.map((tp) => `${tp.topic}-${tp.partition}`).join(', '));
 
 export class ClusterJobRunner {
   private readonly client: KafkaClient;
@@ -165,11 +166,21 @@ export class ClusterJobRunner {
       isolationLevel: eos ? 1 : 0,
       autoOffsetReset: 'earliest',
       maxWaitMs: 100,
+      ...(process.env['KAPPA_DEBUG_GROUP'] ? { log: (l: string) => this.log(`[group] ${l}`) } : {}),
     });
     this.consumer.subscribe(this.sources.map((s) => s.spec.topic), {
-      onPartitionsAssigned: (tps) => this.serial(() => this.assign(tps)),
-      onPartitionsRevoked: (tps) => this.serial(() => this.revoke(tps)),
-      onPartitionsLost: (tps) => this.serial(() => this.lose(tps)),
+      onPartitionsAssigned: (tps) => {
+        this.log(`assigned ${describeTps(tps)}`);
+        return this.serial(() => this.assign(tps));
+      },
+      onPartitionsRevoked: (tps) => {
+        this.log(`revoked ${describeTps(tps)}`);
+        return this.serial(() => this.revoke(tps));
+      },
+      onPartitionsLost: (tps) => {
+        this.log(`lost ${describeTps(tps)}`);
+        return this.serial(() => this.lose(tps));
+      },
     });
     const onAbort = () => void this.stop();
     this.opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -197,10 +208,17 @@ export class ClusterJobRunner {
     return { recordsIn: this.recordsIn, metrics: this.metrics() };
   }
 
-  /** Ends the run at the next step: the current work is committed first. */
+  /** Ends the run: closing the consumer revokes the tasks, which commits their work, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer?.close().catch(() => {});
+  }
+
+  /** Every bounded input ended: stop once the current step is over (close() must not run inside it). */
+  private finish(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    setImmediate(() => void this.consumer.close().catch(() => {}));
   }
 
   private fail(err: Error): void {
@@ -255,14 +273,17 @@ export class ClusterJobRunner {
     reader.assign([{ topic: this.changelog, partition: p, offset: 'earliest' }]);
     let n = 0;
     try {
-      for await (const b of reader.batches()) {
-        for (const r of b.records) {
-          if (r.key === null) continue;
-          const [store, key] = decodeState(r.key.toString('utf8')) as [string, unknown];
-          backend.restore(store, key, r.value === null ? undefined : decodeState(r.value.toString('utf8')));
-          n++;
+      // Round by round rather than batches(): a stretch of aborted records or markers yields no
+      // batch, yet moves the position towards the end.
+      while ((reader.position(this.changelog, p) ?? -1) < end!.offset) {
+        for (const b of await reader.poll()) {
+          for (const r of b.records) {
+            if (r.key === null) continue;
+            const [store, key] = decodeState(r.key.toString('utf8')) as [string, unknown];
+            backend.restore(store, key, r.value === null ? undefined : decodeState(r.value.toString('utf8')));
+            n++;
+          }
         }
-        if ((reader.position(this.changelog, p) ?? 0) >= end!.offset) break;
       }
     } finally {
       await reader.close();
@@ -352,7 +373,7 @@ export class ClusterJobRunner {
       state.ended = true;
       state.task.endInput();
       state.dirty = true;
-      if ([...this.tasks.values()].every((t) => t.ended) && this.sources.every((s) => s.spec.bounded)) this.stopping = true;
+      if ([...this.tasks.values()].every((t) => t.ended) && this.sources.every((s) => s.spec.bounded)) this.finish();
     }
   }
 
