@@ -1,7 +1,8 @@
 // A group mixing our GroupConsumer with confluent-kafka (librdkafka) consumers, all on the range (or
 // all on the roundrobin) assignor: whichever client leads, the partitions are split as Kafka's
-// assignor of that name splits them (by member id), never owned twice, and every record is consumed; both hand over by committing
-// in their revoke callbacks, so a partition continues where its previous owner stopped.
+// assignor of that name splits them (by member id), never owned twice, and every record is
+// consumed; both hand over by committing in their revoke callbacks, so a partition continues where
+// its previous owner stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTool, startBroker } from '../../helpers/broker.js';
