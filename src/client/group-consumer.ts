@@ -128,6 +128,7 @@ const SUBSCRIPTION_VERSION = 3;
 const ASSIGNMENT_VERSION = 1;
 const RETRY_BACKOFF_MS = 100;
 const RETRY_BACKOFF_MAX_MS = 1000;
+const MISSING_TOPIC_CHECK_MS = 3000;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 const tpOf = (k: string): TopicPartition => {
@@ -666,6 +667,8 @@ export class GroupConsumer {
       return;
     }
     if (this.opts.autoCommit) await this.commitQuietly();
+    // Closed during the commit: close() revokes them itself.
+    if (this.closed) return;
     if (this.protocol === 'eager') {
       const all = [...this.owned.keys()];
       // Revoked first, dropped after: the callback may still commit their positions.
@@ -1003,7 +1006,11 @@ export class GroupConsumer {
 
   /** New partitions of a watched topic (or a watched topic appearing) need a new assignment. */
   private async maybeCheckMetadata(): Promise<void> {
-    if (Date.now() - this.lastMetadataCheckAt < this.opts.metadataMaxAgeMs) return;
+    // A subscribed topic that does not exist yet is looked for more often, so a job started before
+    // its input topic picks it up within seconds.
+    const missing = this.metadataSnapshot !== null && this.watchedTopics.some((t) => !this.metadataSnapshot!.has(t));
+    const maxAge = missing ? Math.min(this.opts.metadataMaxAgeMs, MISSING_TOPIC_CHECK_MS) : this.opts.metadataMaxAgeMs;
+    if (Date.now() - this.lastMetadataCheckAt < maxAge) return;
     this.lastMetadataCheckAt = Date.now();
     const counts = await this.partitionCounts(this.watchedTopics);
     const before = this.metadataSnapshot;

@@ -1,6 +1,6 @@
 // One of our GroupConsumers in its own process (so a crash is a real SIGKILL: no LeaveGroup, no
 // final commit), driven by the client-group tests. Reports JSON lines on stdout: assigned / revoked /
-// lost (partitions, generation), batch (partition, offsets, values), commit, commit_failed, closed.
+// lost (partitions, generation), batch (partition, offsets, values), commit, commit_failed, fatal, closed.
 // Commits after each batch and in onPartitionsRevoked. `close` on stdin (or SIGTERM) closes it.
 //
 //   node kappa-member.js BOOTSTRAP TOPIC GROUP NAME [OPTIONS_JSON]
@@ -66,9 +66,18 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'close') void close();
 });
 
-await consumer.run({
-  async eachBatch(batch) {
-    report({ type: 'batch', partition: batch.partition, offsets: batch.records.map((r) => r.offset), values: batch.records.map((r) => r.value!.toString()), generation: generation() });
-    await commit();
-  },
-});
+try {
+  await consumer.run({
+    async eachBatch(batch) {
+      report({ type: 'batch', partition: batch.partition, offsets: batch.records.map((r) => r.offset), values: batch.records.map((r) => r.value!.toString()), generation: generation() });
+      await commit();
+    },
+  });
+} catch (err) {
+  // A fatal group error (fenced static member): report it, close (onPartitionsLost, no LeaveGroup), exit 3.
+  report({ type: 'fatal', code: (err as { code?: string }).code, message: (err as Error).message });
+  await consumer.close();
+  await client.close();
+  report({ type: 'closed' });
+  process.exit(3);
+}

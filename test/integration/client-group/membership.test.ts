@@ -137,3 +137,28 @@ test('a static member that restarts within its session timeout gets its partitio
   await s2.exited;
   await y.close();
 });
+
+test('a second process with the same group.instance.id fences the first: it stops with FENCED_INSTANCE_ID and reports its partitions lost', async (t) => {
+  const TOPIC = 'fenced';
+  const GROUP = 'fenced-job';
+  const { b, produce } = await setup(t, TOPIC);
+  await produce(5, 'first');
+  const members: MemberProcess[] = [];
+  const why = () => diagnostics(b, members);
+  const start = (name: string) => {
+    const m = spawnKappaMember(t, name, [b.bootstrap, TOPIC, GROUP, name, JSON.stringify({ groupInstanceId: 'the-one' })]);
+    members.push(m);
+    return m;
+  };
+  const first = start('first');
+  await waitUntil('the first instance to own everything', () => ownedBy(first).length === 4, 20_000, why);
+  const second = start('second');
+  await waitUntil('the second instance to own everything', () => ownedBy(second).length === 4, 20_000, why);
+  assert.deepEqual(await first.exited, { code: 3, signal: null }, why());
+  assert.equal(first.of('fatal')[0]!.code, 'FENCED_INSTANCE_ID', why());
+  // Fenced: its partitions are lost (someone else has them), not revoked with a commit.
+  assert.deepEqual(first.of('lost').flatMap((e) => e.partitions as number[]), [0, 1, 2, 3], why());
+  assert.equal(first.of('revoked').length, 0, why());
+  second.command('close');
+  assert.deepEqual(await second.exited, { code: 0, signal: null }, why());
+});

@@ -159,3 +159,23 @@ test('seek in onPartitionsAssigned restores a position; pause and resume; the re
   assert.deepEqual((await consumer.committed([{ topic: 'iter', partition: 0 }, { topic: 'iter', partition: 1 }])).map((c) => c.offset), [15, 15]);
   await consumer.close();
 });
+
+test('a member subscribed before its topic exists picks the topic up once it is created', async (t) => {
+  const b = await startBroker(t, { config: brokerConfig(t, ['group.initial.rebalance.delay.ms=0']) });
+  const client = new KafkaClient({ bootstrapServers: b.bootstrap, clientId: 'late-topic-test' });
+  t.after(() => client.close());
+  const consumer = client.groupConsumer({ groupId: 'late-app', fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 300, maxWaitMs: 100 });
+  const assigned: number[][] = [];
+  consumer.subscribe(['late'], { onPartitionsAssigned: (tps) => void assigned.push(tps.map((tp) => tp.partition)) });
+  const seen: string[] = [];
+  const running = consumer.run({ eachRecord: (r) => void seen.push(r.value!.toString()) });
+  await waitUntil('the first (empty) assignment', () => assigned.length === 1, 20_000);
+  assert.deepEqual(assigned[0], []);
+  assert.deepEqual(await client.admin().listTopics(), [], 'subscribing does not create the topic');
+  await client.admin().createTopics([{ name: 'late', partitions: 2 }]);
+  await client.producer().send('late', [{ partition: 1, value: 'hello' }]);
+  await waitUntil('the new topic to be assigned and read', () => seen.length === 1, 15_000, () => JSON.stringify(assigned));
+  assert.deepEqual(assigned.at(-1), [0, 1]);
+  await consumer.close();
+  await running;
+});
