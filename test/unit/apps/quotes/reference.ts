@@ -7,7 +7,7 @@ import { pickSymbols } from '../../../../src/sources/symbols.js';
 /** A Monday, 14:30 UTC: windows line up with readable times. */
 export const START = Date.UTC(2026, 0, 5, 14, 30);
 
-export function simulate(opts: { n: number; stepMs: number; top?: number; seed?: number } & DisorderOptions): Quote[] {
+export function simulate(opts: { n: number; stepMs: number; top?: number; seed?: number; sessionMs?: number } & DisorderOptions): Quote[] {
   const sim = new MarketSimulator({ symbols: pickSymbols({ top: opts.top ?? 8 }), seed: opts.seed ?? 1, startTime: START, ...opts });
   const out: Quote[] = [];
   for (let i = 0; i < opts.n; i++) out.push(...sim.next(START + i * opts.stepMs));
