@@ -8,9 +8,8 @@ import { test } from 'node:test';
 import { addQuotesOhlc, buildQuotesOhlcJob, DEFAULT_INTERVALS, quoteWatermarks, type LateQuote, type Ohlc } from '../../../../src/apps/quotes/jobs/index.js';
 import type { Quote } from '../../../../src/sources/quote.js';
 import { runInMemory, StreamJob } from '../../../../src/stream/index.js';
-import { StateBackend } from '../../../../src/stream/state/state-backend.js';
-import { Task } from '../../../../src/stream/runtime/task.js';
 import { bar, byWindow, close, dedupReference, identity, jitter, quote, simulate, START, windowKey, type Arrival, type Bar } from './reference.js';
+import { runOnTask } from './task-run.js';
 
 const STEP_MS = 20;
 const MAX_DELAY_MS = 3000;
@@ -178,37 +177,20 @@ test('shuffled beyond the bound: every quote is in a result or in the late outpu
   }
 });
 
-/** Entries held in state, counting inside map cells (a MapState is one cell of the backend). */
-function stateEntries(backend: StateBackend): number {
-  const count = (v: unknown): number => (v instanceof Map ? [...v.values()].reduce((n: number, x) => n + count(x), 0) : Array.isArray(v) ? v.length : 1);
-  let n = 0;
-  for (const store of backend.storeNames()) for (const key of backend.keys(store)) n += count(backend.get(store, key));
-  return n;
-}
-
 test('state stays bounded on a long run and is empty once the input ends', () => {
   const input = simulate({ n: 120_000, stepMs: 50, top: 5, outOfOrder: 0.1, maxDelayMs: MAX_DELAY_MS, late: 0.01, lateDelayMs: 15_000, duplicate: 0.05, seed: 9 });
   const job = new StreamJob({ applicationId: 'ohlc-state' });
   const s = addQuotesOhlc(job.fromItems<Quote>([], { watermarks: quoteWatermarks(MAX_DELAY_MS + 50) }), { allowedLatenessMs: 10_000 });
   let emitted = 0;
   for (const r of s.results) r.stream.sink(() => emitted++);
-  const noTopics = { write: () => assert.fail('no topics'), writeAsync: () => assert.fail('no topics') };
-  const task = new Task(job.plan, -1, new StateBackend(false), noTopics);
-  const source = task.input(job.plan.sources()[0]!.id);
-  const sizes: number[] = [];
-  input.forEach((q, i) => {
-    source.push(q, 0, undefined);
-    if (i % 1000 === 999) sizes.push(stateEntries(task.backend));
-  });
-  // Two hours of event time: state and timers in the second hour are no larger than in the first.
+  const { samples: sizes, task } = runOnTask(job, input);
+  // Two hours of event time: state in the second hour is no larger than in the first.
   const half = Math.floor(sizes.length / 2);
   const firstHour = Math.max(...sizes.slice(5, half));
   const secondHour = Math.max(...sizes.slice(half));
   assert.ok(secondHour <= firstHour * 1.25, `first hour at most ${firstHour} entries, second ${secondHour}`);
   // About ttl (70 s) of identities (one quote per 50 ms over all symbols), plus windows and timers.
   assert.ok(secondHour < 2500, `${secondHour} entries`);
-  source.end();
-  task.endInput();
   assert.ok(emitted > 0);
   assert.equal(task.backend.size(), 0, `left in state: ${task.backend.storeNames().filter((n) => [...task.backend.keys(n)].length > 0).join(', ')}`);
 });
