@@ -1,4 +1,4 @@
-// De-duplication of quotes by identity (quoteIdentity), per symbol, in bounded keyed state.
+// De-duplication of quotes by trade identity (hasTrade), per symbol, in bounded keyed state.
 //
 // The rule, exactly: a quote is dropped as a duplicate when a copy of it arrived earlier and the
 // watermark has not yet reached its expiry, expiryOf(ts) = ts + ttl rounded up to the grain. An
@@ -15,14 +15,13 @@
 // registration slow.
 import type { Quote } from '../../../sources/quote.js';
 import { OutputTag, type DataStream, type MapState } from '../../../stream/index.js';
-import { quoteIdentity } from './common.js';
+import { addTrade, hasTrade } from './common.js';
 
 export interface DedupOptions {
   /** How long past a quote's event time its identity is remembered (in event time). */
   ttlMs: number;
   /** Expiries round up to a multiple of this (default 1000 ms). */
   grainMs?: number;
-  identity?: (q: Quote) => string;
 }
 
 export const DEFAULT_DEDUP_GRAIN_MS = 1000;
@@ -42,29 +41,30 @@ export interface DedupStreams<K> {
 export function dedupQuotes<K>(input: DataStream<Quote, K>, opts: DedupOptions, name = 'dedup'): DedupStreams<string> {
   const { ttlMs } = opts;
   const grainMs = opts.grainMs ?? DEFAULT_DEDUP_GRAIN_MS;
-  const identity = opts.identity ?? quoteIdentity;
   if (!(ttlMs >= 0)) throw new Error(`dedup ttl must be >= 0 ms, got ${ttlMs}`);
   if (!(grainMs >= 1)) throw new Error(`dedup grain must be >= 1 ms, got ${grainMs}`);
   const duplicatesTag = new OutputTag<Quote>('duplicates');
-  // Per symbol: expiry → identities expiring then. Maps survive the changelog's state encoding.
-  let seen: MapState<number, Map<string, 1>>;
+  // Per symbol: expiry → event time → trades (see hasTrade). Maps survive the changelog's encoding.
+  let seen: MapState<number, Map<number, number[]>>;
   const unique = input.keyBy((q) => q.symbol, `${name}-by-symbol`).process<Quote>({
     open(c) {
-      seen = c.state.mapState<number, Map<string, 1>>('seen');
+      seen = c.state.mapState<number, Map<number, number[]>>('seen');
     },
     processElement(q, ctx) {
       const expiry = dedupExpiry(ctx.timestamp, ttlMs, grainMs);
       if (expiry <= ctx.timers.currentWatermark()) return ctx.collect(q);
-      const id = identity(q);
-      const bucket = seen.get(expiry);
-      if (bucket?.has(id)) return ctx.output(duplicatesTag, q);
-      if (bucket) {
-        bucket.set(id, 1);
-        seen.put(expiry, bucket);
-      } else {
-        seen.put(expiry, new Map([[id, 1]]));
+      const t = ctx.timestamp;
+      let bucket = seen.get(expiry);
+      if (!bucket) {
+        bucket = new Map();
         ctx.timers.registerEventTimeTimer(expiry);
       }
+      let trades = bucket.get(t);
+      if (trades && hasTrade(trades, q)) return ctx.output(duplicatesTag, q);
+      if (!trades) bucket.set(t, (trades = []));
+      addTrade(trades, q);
+      // Also marks the cell changed, for the changelog.
+      seen.put(expiry, bucket);
       ctx.collect(q);
     },
     onTimer(time) {

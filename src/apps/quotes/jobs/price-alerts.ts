@@ -14,13 +14,13 @@
 // Event-time order needs the watermark: quotes wait in keyed state until the watermark reaches their
 // time, then are evaluated in order. Quotes at or behind the watermark when they arrive (their turn
 // has passed) go to the late output instead, so results do not depend on arrival order within the
-// out-of-orderness bound. A copy of a quote still waiting (same identity) is dropped as a duplicate.
+// out-of-orderness bound. A copy of a quote still waiting (the same trade, see hasTrade) is dropped as a duplicate.
 // State stays bounded: waiting quotes leave at the watermark, reference points older than windowMs
 // are evicted as quotes arrive, and a timer clears a quiet symbol's points once they can no longer
 // matter. Each symbol holds at most one timer, at its next due time.
 import type { Quote } from '../../../sources/quote.js';
 import { OutputTag, type DataStream, type MapState, type ProcessContext, type StreamJob, type ValueState } from '../../../stream/index.js';
-import { iso, quoteIdentity, quoteJob, toJsonTopic, type QuoteSourceJobOptions } from './common.js';
+import { addTrade, hasTrade, iso, quoteJob, toJsonTopic, type QuoteSourceJobOptions } from './common.js';
 
 export const ALERTS_TOPIC = 'price_alerts';
 
@@ -86,8 +86,8 @@ export function addPriceAlerts<K>(quotes: DataStream<Quote, K>, opts: PriceAlert
   if (!(windowMs >= 0)) throw new Error(`windowMs must be >= 0, got ${windowMs}`);
   const lateTag = new OutputTag<Quote>('late');
   const duplicatesTag = new OutputTag<Quote>('duplicates');
-  /** Quotes waiting for the watermark: event time → [identity, price] in arrival order. */
-  let waiting: MapState<number, Array<[string, number]>>;
+  /** Quotes waiting for the watermark: event time → trades in arrival order (see hasTrade). */
+  let waiting: MapState<number, number[]>;
   /** The waiting event times, ascending. */
   let times: ValueState<number[]>;
   let history: ValueState<History>;
@@ -153,14 +153,15 @@ export function addPriceAlerts<K>(quotes: DataStream<Quote, K>, opts: PriceAlert
     processElement(q, ctx) {
       const t = ctx.timestamp;
       if (t <= ctx.timers.currentWatermark()) return ctx.output(lateTag, q);
-      const id = quoteIdentity(q);
       const list = waiting.get(t);
-      if (list?.some(([i]) => i === id)) return ctx.output(duplicatesTag, q);
+      if (list && hasTrade(list, q)) return ctx.output(duplicatesTag, q);
       if (list) {
-        list.push([id, q.latestPrice]);
+        addTrade(list, q);
         waiting.put(t, list);
       } else {
-        waiting.put(t, [[id, q.latestPrice]]);
+        const trades: number[] = [];
+        addTrade(trades, q);
+        waiting.put(t, trades);
         const ts = times.value() ?? [];
         insertSorted(ts, t);
         times.update(ts);
@@ -178,7 +179,8 @@ export function addPriceAlerts<K>(quotes: DataStream<Quote, K>, opts: PriceAlert
       for (; n < ts.length && ts[n]! <= wm; n++) {
         const t = ts[n]!;
         h ??= { min: [], max: [], seq: 0, lastT: t };
-        for (const [, p] of waiting.get(t) ?? []) evaluate(t, p, h, ctx);
+        const trades = waiting.get(t) ?? [];
+        for (let i = 2; i < trades.length; i += 3) evaluate(t, trades[i]!, h, ctx);
         waiting.remove(t);
       }
       if (n === ts.length) times.clear();
