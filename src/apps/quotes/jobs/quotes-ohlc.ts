@@ -40,7 +40,7 @@ export interface OhlcOptions {
   intervals?: readonly OhlcInterval[];
   /** How long after a window fired late quotes still update it (default 10 s). */
   allowedLatenessMs?: number;
-  /** De-duplication (default on, ttl = largest interval + allowed lateness); false turns it off. */
+  /** De-duplication (default on, ttl = largest interval + allowed lateness, the least it may be); false turns it off. */
   dedup?: false | Partial<DedupOptions>;
 }
 
@@ -142,7 +142,10 @@ export function addQuotesOhlc<K>(quotes: DataStream<Quote, K>, opts: OhlcOptions
   let input: DataStream<Quote, unknown> = quotes;
   let duplicates: DataStream<Quote, string> | null = null;
   if (opts.dedup !== false) {
-    const ttlMs = opts.dedup?.ttlMs ?? Math.max(...intervals.map((i) => i.sizeMs)) + lateness;
+    // Shorter, and a copy arriving after its identity expired could still be counted by a window.
+    const minTtl = Math.max(...intervals.map((i) => i.sizeMs)) + lateness;
+    const ttlMs = opts.dedup?.ttlMs ?? minTtl;
+    if (ttlMs < minTtl) throw new Error(`dedup ttlMs must cover the largest interval plus the allowed lateness (${minTtl} ms), got ${ttlMs}`);
     const d = dedupQuotes(quotes, { ...opts.dedup, ttlMs });
     input = d.unique;
     duplicates = d.duplicates;

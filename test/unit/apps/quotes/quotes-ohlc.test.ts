@@ -204,4 +204,5 @@ test('buildQuotesOhlcJob reads iextrading and writes the OHLC and late topics', 
   assert.deepEqual(quiet.writesTopics().sort(), ['quotes_ohlc_10s', 'quotes_ohlc_1m']);
   assert.equal(quiet.plan.topicSources()[0]!.source.spec.valueSerde.name, 'json');
   assert.equal(job.plan.topicSources()[0]!.source.spec.valueSerde.name, 'registry');
+  assert.throws(() => buildQuotesOhlcJob({ registryUrl: null, dedup: { ttlMs: 30_000 } }), /ttlMs must cover the largest interval plus the allowed lateness \(70000 ms\)/);
 });
