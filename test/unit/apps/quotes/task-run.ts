@@ -13,10 +13,27 @@ export function stateEntries(backend: StateBackend): number {
   return n;
 }
 
-/** Pushes the records through the job's only source; samples state every `every` records. */
-export function runOnTask<T>(job: StreamJob, input: readonly T[], every = 1000): { samples: number[]; task: Task } {
-  const noTopics = { write: () => assert.fail('no topics here'), writeAsync: () => assert.fail('no topics here') };
-  const task = new Task(job.plan, -1, new StateBackend(false), noTopics);
+export interface Written {
+  topic: string;
+  key: string | null;
+  value: unknown;
+  timestamp: number;
+}
+
+/**
+ * Pushes the records through the job's only source (an items or a topic source alike); samples state
+ * every `every` records. Topic writes are decoded (UTF-8 keys, JSON values) into `written`.
+ */
+export function runOnTask<T>(job: StreamJob, input: readonly T[], every = 1000): { samples: number[]; task: Task; written: Written[] } {
+  const written: Written[] = [];
+  const text = (b: Buffer | string | null) => (b === null ? null : b.toString());
+  const writer = {
+    write: (topic: string, key: Buffer | string | null, value: Buffer | string | null, timestamp: number) => {
+      written.push({ topic, key: text(key), value: value === null ? null : JSON.parse(text(value)!), timestamp });
+    },
+    writeAsync: () => assert.fail('no asynchronous serializers here'),
+  };
+  const task = new Task(job.plan, 0, new StateBackend(false), writer);
   const source = task.input(job.plan.sources()[0]!.id);
   const samples: number[] = [];
   input.forEach((v, i) => {
@@ -25,5 +42,5 @@ export function runOnTask<T>(job: StreamJob, input: readonly T[], every = 1000):
   });
   source.end();
   task.endInput();
-  return { samples, task };
+  return { samples, task, written };
 }
