@@ -66,9 +66,14 @@ export class DataStream<T, K = unknown> {
     return new KeyedStream<T, K2>(this.job, node);
   }
 
-  /** A process function without keyed state (timers and state need keyBy first). */
-  process<O>(fn: ProcessFunction<K, T, O>, name = 'process'): DataStream<O, K> {
-    return this.add(name, () => processOperator(fn as ProcessFunction<unknown, unknown, unknown>));
+  /**
+   * A process function (keyed state and timers need keyBy first). Every task gets the function's
+   * open() call; a function that keeps state handles from open() in variables must be given as a
+   * factory (`() => ({ open, processElement, … })`) so each task has its own. Handles taken from
+   * `ctx.state` while processing are always the task's.
+   */
+  process<O>(fn: ProcessFunction<K, T, O> | (() => ProcessFunction<K, T, O>), name = 'process'): DataStream<O, K> {
+    return this.add(name, () => processOperator((typeof fn === 'function' ? fn() : fn) as ProcessFunction<unknown, unknown, unknown>));
   }
 
   /** Merges streams of the same type; the watermark is the minimum of the inputs'. */
@@ -116,8 +121,8 @@ export class DataStream<T, K = unknown> {
 }
 
 export class KeyedStream<T, K> extends DataStream<T, K> {
-  /** A process function with keyed state and timers. */
-  override process<O>(fn: ProcessFunction<K, T, O>, name = 'process'): DataStream<O, K> {
+  /** A process function with keyed state and timers (see DataStream.process about factories). */
+  override process<O>(fn: ProcessFunction<K, T, O> | (() => ProcessFunction<K, T, O>), name = 'process'): DataStream<O, K> {
     return super.process(fn, name);
   }
 

@@ -121,3 +121,44 @@ export async function groupCaughtUp(bootstrap: string, group: string, topic: str
     await client.close();
   }
 }
+
+/**
+ * Runs a bounded job to completion while crashing it: SIGKILL `kills` times somewhere in the middle of
+ * its work, and once (at the third crash) kill -9 the broker under it and bring it back. Each crash
+ * is followed by a restart with the same arguments. Returns how many kills happened.
+ */
+export async function runWithCrashes(t: CleanupContext, broker: { kill9(): Promise<void>; restart(): Promise<void> }, args: string[], kills = 5): Promise<{ kills: number; brokerKilled: boolean }> {
+  let done = 0;
+  let brokerKilled = false;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const job = startJob(t, args);
+    if (done >= kills && brokerKilled) {
+      const code = await job.exited;
+      if (code !== 0) throw new Error(`the job's last run exited with ${code}:\n${job.output()}`);
+      return { kills: done, brokerKilled };
+    }
+    // Somewhere in the middle of its work: after it has made progress, before it ends.
+    await Promise.race([
+      job.exited,
+      job.metricsUrl.then(() => waitFor('progress', async () => (await jobMetrics(job)).operators.some((o) => o.recordsIn > 0), 60_000, 20)),
+    ]).catch((err: Error) => {
+      throw new Error(`${err.message} (attempt ${attempt}, ${done} kills so far)\n${job.output()}`);
+    });
+    await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 150)));
+    if (job.proc.exitCode !== null) {
+      if (job.proc.exitCode !== 0) throw new Error(`the job exited with ${job.proc.exitCode}:\n${job.output()}`);
+      throw new Error(`the job finished after ${done} kills: give it more input so that ${kills} kills fit`);
+    }
+    if (done === 2 && !brokerKilled) {
+      // The broker dies under the running job, mid-transaction, and comes back; then the job dies too.
+      await broker.kill9();
+      await new Promise((r) => setTimeout(r, 300));
+      await broker.restart();
+      brokerKilled = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (job.proc.exitCode === null) await job.kill9();
+    done++;
+  }
+  throw new Error('too many attempts');
+}

@@ -100,7 +100,20 @@ export class StateBackend {
   /** State views of one operator, bound to whatever key `currentKey()` returns. */
   keyedStore(prefix: string, currentKey: () => unknown): KeyedStateStore {
     const backend = this;
-    return {
+    // One handle per name and kind: a function asking ctx.state for its handle on every record pays a lookup, not an allocation.
+    const handles = new Map<string, unknown>();
+    const memo = <H>(kind: string, name: string, make: () => H): H => {
+      const id = `${kind}:${name}`;
+      let h = handles.get(id) as H | undefined;
+      if (!h) handles.set(id, (h = make()));
+      return h;
+    };
+    const store: KeyedStateStore = {
+      valueState: <T>(name: string) => memo('v', name, () => raw.valueState<T>(name)),
+      mapState: <K, V>(name: string) => memo('m', name, () => raw.mapState<K, V>(name)),
+      listState: <T>(name: string) => memo('l', name, () => raw.listState<T>(name)),
+    };
+    const raw = {
       valueState<T>(name: string): ValueState<T> {
         const store = `${prefix}/${name}`;
         return {
@@ -154,6 +167,7 @@ export class StateBackend {
         };
       },
     };
+    return store;
   }
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, run, kappaBin, startBroker, type Broker } from '../../helpers/broker.js';
-import { groupCaughtUp, jobMetrics, produceJson, readCommitted, startJob, waitFor } from '../../helpers/jobs.js';
+import { groupCaughtUp, jobMetrics, produceJson, readCommitted, runWithCrashes, startJob, waitFor } from '../../helpers/jobs.js';
 
 const JOB = join(repoRoot, 'dist', 'test', 'fixtures', 'jobs', 'keyed-counts.js');
 
@@ -40,42 +40,8 @@ test('exactly-once: a job SIGKILLed 5 times and a broker kill -9 commit exactly 
   const expectedCount = [...expected.values()].reduce((n, l) => n + l.length, 0);
   assert.ok(expectedCount > 10_000, `the reference run emitted ${expectedCount} records`);
 
-  let kills = 0;
-  let brokerKilled = false;
-  let finished = false;
-  for (let attempt = 0; attempt < 40 && !finished; attempt++) {
-    const job = startJob(t, jobArgs(b, 'eos', 'counts_eos', ['--arg', 'bounded=true', '--instance-id', 'eos-1']));
-    if (kills < 5 || !brokerKilled) {
-      // Kill it somewhere in the middle of its work: after it has made progress, before it ends.
-      await Promise.race([job.exited, job.metricsUrl.then(() => waitFor('progress', async () => (await jobMetrics(job)).operators.some((o) => o.recordsIn > 0), 60_000, 20))]).catch((err: Error) => {
-        throw new Error(`${err.message} (attempt ${attempt}, ${kills} kills so far)\n${job.output()}`);
-      });
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
-      if (job.proc.exitCode !== null) {
-        finished = job.proc.exitCode === 0;
-        continue;
-      }
-      if (kills === 2 && !brokerKilled) {
-        // The broker dies under the running job, mid-transaction, and comes back; then the job dies too.
-        await b.kill9();
-        await new Promise((r) => setTimeout(r, 300));
-        await b.restart();
-        brokerKilled = true;
-        await new Promise((r) => setTimeout(r, 200));
-        if (job.proc.exitCode === null) await job.kill9();
-        kills++;
-        continue;
-      }
-      await job.kill9();
-      kills++;
-      continue;
-    }
-    const code = await job.exited;
-    assert.equal(code, 0, job.output());
-    finished = true;
-  }
-  assert.ok(finished, 'the job finished after its restarts');
-  assert.ok(kills >= 5 && brokerKilled, `${kills} job kills, broker killed: ${brokerKilled}`);
+  const crashes = await runWithCrashes(t, b, jobArgs(b, 'eos', 'counts_eos', ['--arg', 'bounded=true', '--instance-id', 'eos-1']));
+  assert.ok(crashes.kills >= 5 && crashes.brokerKilled, JSON.stringify(crashes));
 
   const actual = await readCommitted(b.bootstrap, 'counts_eos');
   for (const [p, list] of expected) {

@@ -23,6 +23,8 @@ export interface QuoteSourceJobOptions {
   outOfOrdernessMs?: number;
   /** A partition silent this long stops holding back the watermark. */
   idleTimeoutMs?: number;
+  /** Read the input up to its end offsets at start, then finish (tests, backfills). */
+  bounded?: boolean;
 }
 
 /** Event time is `latestUpdate`; the watermark trails the largest one seen by the bound. */
@@ -38,6 +40,7 @@ export function quoteJob(defaultId: string, opts: QuoteSourceJobOptions): { job:
     value: opts.registryUrl ? Serdes.registry<Quote>({ url: opts.registryUrl }) : Serdes.json<Quote>(),
     watermarks: quoteWatermarks(opts.outOfOrdernessMs, opts.idleTimeoutMs),
     name: 'quotes',
+    ...(opts.bounded ? { bounded: true } : {}),
   });
   return { job, quotes };
 }
@@ -79,4 +82,44 @@ export function hasTrade(list: readonly number[], q: Quote): boolean {
 
 export function addTrade(list: number[], q: Quote): void {
   list.push(q.volume ?? -1, q.latestVolume ?? -1, q.latestPrice);
+}
+
+/** What `kappa job run` hands a job file (see src/stream/jobs/job-loader.ts). */
+export interface QuoteJobFileContext {
+  registryUrl: string;
+  args: Record<string, string>;
+}
+
+/**
+ * The `--arg` options every quote job file reads: app (applicationId), input (topic), bounded,
+ * suffix (appended to every output topic, so several runs can share a cluster), outOfOrdernessMs,
+ * idleTimeoutMs, and registry=none for plain JSON input.
+ */
+export function jobFileOptions(ctx: QuoteJobFileContext): QuoteSourceJobOptions & { suffix: string } {
+  const a = ctx.args;
+  const num = (name: string): number | undefined => {
+    if (a[name] === undefined) return undefined;
+    const n = Number(a[name]);
+    if (!Number.isFinite(n)) throw new Error(`--arg ${name}= must be a number, got '${a[name]}'`);
+    return n;
+  };
+  const outOfOrdernessMs = num('outOfOrdernessMs');
+  const idleTimeoutMs = num('idleTimeoutMs');
+  return {
+    registryUrl: a['registry'] === 'none' ? null : ctx.registryUrl,
+    suffix: a['suffix'] ?? '',
+    ...(a['app'] !== undefined ? { applicationId: a['app'] } : {}),
+    ...(a['input'] !== undefined ? { inputTopic: a['input'] } : {}),
+    ...(a['bounded'] === 'true' ? { bounded: true } : {}),
+    ...(outOfOrdernessMs !== undefined ? { outOfOrdernessMs } : {}),
+    ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+  };
+}
+
+/** A numeric `--arg`, or the default. */
+export function numberArg(args: Record<string, string>, name: string, fallback: number): number {
+  if (args[name] === undefined) return fallback;
+  const n = Number(args[name]);
+  if (!Number.isFinite(n)) throw new Error(`--arg ${name}= must be a number, got '${args[name]}'`);
+  return n;
 }

@@ -44,32 +44,35 @@ export function dedupQuotes<K>(input: DataStream<Quote, K>, opts: DedupOptions, 
   if (!(ttlMs >= 0)) throw new Error(`dedup ttl must be >= 0 ms, got ${ttlMs}`);
   if (!(grainMs >= 1)) throw new Error(`dedup grain must be >= 1 ms, got ${grainMs}`);
   const duplicatesTag = new OutputTag<Quote>('duplicates');
-  // Per symbol: expiry → event time → trades (see hasTrade). Maps survive the changelog's encoding.
-  let seen: MapState<number, Map<number, number[]>>;
-  const unique = input.keyBy((q) => q.symbol, `${name}-by-symbol`).process<Quote>({
-    open(c) {
-      seen = c.state.mapState<number, Map<number, number[]>>('seen');
-    },
-    processElement(q, ctx) {
-      const expiry = dedupExpiry(ctx.timestamp, ttlMs, grainMs);
-      if (expiry <= ctx.timers.currentWatermark()) return ctx.collect(q);
-      const t = ctx.timestamp;
-      let bucket = seen.get(expiry);
-      if (!bucket) {
-        bucket = new Map();
-        ctx.timers.registerEventTimeTimer(expiry);
-      }
-      let trades = bucket.get(t);
-      if (trades && hasTrade(trades, q)) return ctx.output(duplicatesTag, q);
-      if (!trades) bucket.set(t, (trades = []));
-      addTrade(trades, q);
-      // Also marks the cell changed, for the changelog.
-      seen.put(expiry, bucket);
-      ctx.collect(q);
-    },
-    onTimer(time) {
-      seen.remove(time);
-    },
+  // A factory: each task opens its own function, with its own state handle.
+  const unique = input.keyBy((q) => q.symbol, `${name}-by-symbol`).process<Quote>(() => {
+    // Per symbol: expiry → event time → trades (see hasTrade). Maps survive the changelog's encoding.
+    let seen: MapState<number, Map<number, number[]>>;
+    return {
+      open(c) {
+        seen = c.state.mapState<number, Map<number, number[]>>('seen');
+      },
+      processElement(q, ctx) {
+        const expiry = dedupExpiry(ctx.timestamp, ttlMs, grainMs);
+        if (expiry <= ctx.timers.currentWatermark()) return ctx.collect(q);
+        const t = ctx.timestamp;
+        let bucket = seen.get(expiry);
+        if (!bucket) {
+          bucket = new Map();
+          ctx.timers.registerEventTimeTimer(expiry);
+        }
+        let trades = bucket.get(t);
+        if (trades && hasTrade(trades, q)) return ctx.output(duplicatesTag, q);
+        if (!trades) bucket.set(t, (trades = []));
+        addTrade(trades, q);
+        // Also marks the cell changed, for the changelog.
+        seen.put(expiry, bucket);
+        ctx.collect(q);
+      },
+      onTimer(time) {
+        seen.remove(time);
+      },
+    };
   }, name);
   return { unique, duplicates: unique.getSideOutput(duplicatesTag) };
 }

@@ -20,7 +20,7 @@
 // matter. Each symbol holds at most one timer, at its next due time.
 import type { Quote } from '../../../sources/quote.js';
 import { OutputTag, type DataStream, type MapState, type ProcessContext, type StreamJob, type ValueState } from '../../../stream/index.js';
-import { addTrade, hasTrade, iso, quoteJob, toJsonTopic, type QuoteSourceJobOptions } from './common.js';
+import { addTrade, hasTrade, iso, jobFileOptions, numberArg, quoteJob, toJsonTopic, type QuoteJobFileContext, type QuoteSourceJobOptions } from './common.js';
 
 export const ALERTS_TOPIC = 'price_alerts';
 
@@ -86,13 +86,6 @@ export function addPriceAlerts<K>(quotes: DataStream<Quote, K>, opts: PriceAlert
   if (!(windowMs >= 0)) throw new Error(`windowMs must be >= 0, got ${windowMs}`);
   const lateTag = new OutputTag<Quote>('late');
   const duplicatesTag = new OutputTag<Quote>('duplicates');
-  /** Quotes waiting for the watermark: event time → trades in arrival order (see hasTrade). */
-  let waiting: MapState<number, number[]>;
-  /** The waiting event times, ascending. */
-  let times: ValueState<number[]>;
-  let history: ValueState<History>;
-  /** The one event-time timer the symbol has registered, if any. */
-  let timer: ValueState<number>;
 
   type Ctx = ProcessContext<string, PriceAlert>;
 
@@ -127,69 +120,79 @@ export function addPriceAlerts<K>(quotes: DataStream<Quote, K>, opts: PriceAlert
     h.max.push(point);
   };
 
-  /** Keeps exactly one timer: at the next waiting time, or when the reference points go stale. */
-  const schedule = (ctx: Ctx) => {
-    const next = times.value()?.[0] ?? Infinity;
-    const h = history.value();
-    const stale = h ? h.lastT + windowMs : Infinity;
-    const due = Math.min(next, stale);
-    const current = timer.value();
-    if (current === due) return;
-    if (current !== undefined) ctx.timers.deleteEventTimeTimer(current);
-    if (due === Infinity) timer.clear();
-    else {
-      ctx.timers.registerEventTimeTimer(due);
-      timer.update(due);
-    }
-  };
+  // A factory: each task opens its own function, with its own state handles.
+  const alerts = quotes.keyBy((q) => q.symbol, 'alerts-by-symbol').process<PriceAlert>(() => {
+    /** Quotes waiting for the watermark: event time → trades in arrival order (see hasTrade). */
+    let waiting: MapState<number, number[]>;
+    /** The waiting event times, ascending. */
+    let times: ValueState<number[]>;
+    let history: ValueState<History>;
+    /** The one event-time timer the symbol has registered, if any. */
+    let timer: ValueState<number>;
 
-  const alerts = quotes.keyBy((q) => q.symbol, 'alerts-by-symbol').process<PriceAlert>({
-    open(c) {
-      waiting = c.state.mapState('waiting');
-      times = c.state.valueState('times');
-      history = c.state.valueState('history');
-      timer = c.state.valueState('timer');
-    },
-    processElement(q, ctx) {
-      const t = ctx.timestamp;
-      if (t <= ctx.timers.currentWatermark()) return ctx.output(lateTag, q);
-      const list = waiting.get(t);
-      if (list && hasTrade(list, q)) return ctx.output(duplicatesTag, q);
-      if (list) {
-        addTrade(list, q);
-        waiting.put(t, list);
-      } else {
-        const trades: number[] = [];
-        addTrade(trades, q);
-        waiting.put(t, trades);
+    /** Keeps exactly one timer: at the next waiting time, or when the reference points go stale. */
+    const schedule = (ctx: Ctx) => {
+      const next = times.value()?.[0] ?? Infinity;
+      const h = history.value();
+      const stale = h ? h.lastT + windowMs : Infinity;
+      const due = Math.min(next, stale);
+      const current = timer.value();
+      if (current === due) return;
+      if (current !== undefined) ctx.timers.deleteEventTimeTimer(current);
+      if (due === Infinity) timer.clear();
+      else {
+        ctx.timers.registerEventTimeTimer(due);
+        timer.update(due);
+      }
+    };
+    return {
+      open(c) {
+        waiting = c.state.mapState('waiting');
+        times = c.state.valueState('times');
+        history = c.state.valueState('history');
+        timer = c.state.valueState('timer');
+      },
+      processElement(q, ctx) {
+        const t = ctx.timestamp;
+        if (t <= ctx.timers.currentWatermark()) return ctx.output(lateTag, q);
+        const list = waiting.get(t);
+        if (list && hasTrade(list, q)) return ctx.output(duplicatesTag, q);
+        if (list) {
+          addTrade(list, q);
+          waiting.put(t, list);
+        } else {
+          const trades: number[] = [];
+          addTrade(trades, q);
+          waiting.put(t, trades);
+          const ts = times.value() ?? [];
+          insertSorted(ts, t);
+          times.update(ts);
+          schedule(ctx);
+        }
+      },
+      onTimer(_time, ctx) {
+        timer.clear();
+        // Everything up to the watermark is due, in event-time order (the watermark may have jumped past
+        // several waiting times at once).
+        const wm = ctx.timers.currentWatermark();
         const ts = times.value() ?? [];
-        insertSorted(ts, t);
-        times.update(ts);
+        let h = history.value();
+        let n = 0;
+        for (; n < ts.length && ts[n]! <= wm; n++) {
+          const t = ts[n]!;
+          h ??= { min: [], max: [], seq: 0, lastT: t };
+          const trades = waiting.get(t) ?? [];
+          for (let i = 2; i < trades.length; i += 3) evaluate(t, trades[i]!, h, ctx);
+          waiting.remove(t);
+        }
+        if (n === ts.length) times.clear();
+        else if (n > 0) times.update(ts.slice(n));
+        // No later quote can reach back to these points: forget them.
+        if (h && h.lastT + windowMs <= wm) history.clear();
+        else if (h) history.update(h);
         schedule(ctx);
-      }
-    },
-    onTimer(_time, ctx) {
-      timer.clear();
-      // Everything up to the watermark is due, in event-time order (the watermark may have jumped past
-      // several waiting times at once).
-      const wm = ctx.timers.currentWatermark();
-      const ts = times.value() ?? [];
-      let h = history.value();
-      let n = 0;
-      for (; n < ts.length && ts[n]! <= wm; n++) {
-        const t = ts[n]!;
-        h ??= { min: [], max: [], seq: 0, lastT: t };
-        const trades = waiting.get(t) ?? [];
-        for (let i = 2; i < trades.length; i += 3) evaluate(t, trades[i]!, h, ctx);
-        waiting.remove(t);
-      }
-      if (n === ts.length) times.clear();
-      else if (n > 0) times.update(ts.slice(n));
-      // No later quote can reach back to these points: forget them.
-      if (h && h.lastT + windowMs <= wm) history.clear();
-      else if (h) history.update(h);
-      schedule(ctx);
-    },
+      },
+    };
   }, 'price-alerts');
   return { alerts, late: alerts.getSideOutput(lateTag), duplicates: alerts.getSideOutput(duplicatesTag) };
 }
@@ -204,4 +207,15 @@ export function buildPriceAlertsJob(opts: PriceAlertsJobOptions): StreamJob {
   const { job, quotes } = quoteJob('price-alerts', opts);
   toJsonTopic(addPriceAlerts(quotes, opts).alerts, opts.outputTopic ?? ALERTS_TOPIC);
   return job;
+}
+
+/** `kappa job run price-alerts [--arg …]`: besides the common arguments, thresholdPercent (default 2) and windowMs (default 60000). */
+export default function priceAlertsJobFile(ctx: QuoteJobFileContext): StreamJob {
+  const { suffix, ...common } = jobFileOptions(ctx);
+  return buildPriceAlertsJob({
+    ...common,
+    thresholdPercent: numberArg(ctx.args, 'thresholdPercent', 2),
+    windowMs: numberArg(ctx.args, 'windowMs', 60_000),
+    outputTopic: (ctx.args['output'] ?? ALERTS_TOPIC) + suffix,
+  });
 }

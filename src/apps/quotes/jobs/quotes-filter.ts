@@ -3,7 +3,7 @@
 // watermark, no state and no ordering, and can run with any number of tasks.
 import type { Quote } from '../../../sources/quote.js';
 import type { DataStream, StreamJob } from '../../../stream/index.js';
-import { quoteJob, toJsonTopic, type QuoteSourceJobOptions } from './common.js';
+import { jobFileOptions, numberArg, quoteJob, toJsonTopic, type QuoteJobFileContext, type QuoteSourceJobOptions } from './common.js';
 
 export const FILTERED_TOPIC = 'iextrading_filtered';
 
@@ -46,4 +46,20 @@ export function buildQuotesFilterJob(opts: QuotesFilterJobOptions): StreamJob {
   const { job, quotes } = quoteJob('quotes-filter', opts);
   toJsonTopic(addQuotesFilter(quotes, opts), opts.outputTopic ?? FILTERED_TOPIC);
   return job;
+}
+
+/**
+ * `kappa job run quotes-filter [--arg …]`: besides the common arguments (see jobFileOptions),
+ * symbols=A,B, minAbsChangePercent, minPrice, output (topic).
+ */
+export default function quotesFilterJobFile(ctx: QuoteJobFileContext): StreamJob {
+  const { suffix, ...common } = jobFileOptions(ctx);
+  const a = ctx.args;
+  return buildQuotesFilterJob({
+    ...common,
+    ...(a['symbols'] ? { symbols: a['symbols'].split(',').map((x) => x.trim()).filter((x) => x !== '') } : {}),
+    ...(a['minAbsChangePercent'] !== undefined ? { minAbsChangePercent: numberArg(a, 'minAbsChangePercent', 0) } : {}),
+    ...(a['minPrice'] !== undefined ? { minPrice: numberArg(a, 'minPrice', 0) } : {}),
+    outputTopic: (a['output'] ?? FILTERED_TOPIC) + suffix,
+  });
 }

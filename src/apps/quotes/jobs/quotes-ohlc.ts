@@ -18,7 +18,7 @@
 //   they missed, with the window they missed.
 import type { Quote } from '../../../sources/quote.js';
 import { OutputTag, TumblingEventTimeWindows, type AggregateFunction, type DataStream, type StreamJob } from '../../../stream/index.js';
-import { iso, quoteJob, toJsonTopic, windowFields, type QuoteSourceJobOptions, type WindowFields } from './common.js';
+import { iso, jobFileOptions, numberArg, quoteJob, toJsonTopic, windowFields, type QuoteJobFileContext, type QuoteSourceJobOptions, type WindowFields } from './common.js';
 import { dedupQuotes, type DedupOptions } from './dedup.js';
 
 export interface OhlcInterval {
@@ -182,4 +182,18 @@ export function buildQuotesOhlcJob(opts: QuotesOhlcJobOptions): StreamJob {
   const lateTopic = opts.lateTopic === undefined ? LATE_TOPIC : opts.lateTopic;
   if (lateTopic !== null) toJsonTopic(streams.late, lateTopic);
   return job;
+}
+
+/**
+ * `kappa job run quotes-ohlc [--arg …]`: the job as `kappa up` runs it. Besides the common arguments
+ * (see jobFileOptions): allowedLatenessMs, and lateTopic=none to drop late quotes.
+ */
+export default function quotesOhlcJobFile(ctx: QuoteJobFileContext): StreamJob {
+  const { suffix, ...common } = jobFileOptions(ctx);
+  return buildQuotesOhlcJob({
+    ...common,
+    intervals: DEFAULT_INTERVALS.map((i) => ({ ...i, topic: i.topic + suffix })),
+    allowedLatenessMs: numberArg(ctx.args, 'allowedLatenessMs', DEFAULT_ALLOWED_LATENESS_MS),
+    lateTopic: ctx.args['lateTopic'] === 'none' ? null : (ctx.args['lateTopic'] ?? LATE_TOPIC) + suffix,
+  });
 }
