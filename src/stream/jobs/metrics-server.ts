@@ -1,6 +1,6 @@
 // A job's metrics over HTTP as JSON, for the console and `kappa job status`: GET /metrics answers
-// the current counters plus per-operator rates over the time since the previous answer (at least one
-// second apart, so several readers do not make the rates jumpy).
+// the current counters plus per-operator rates over the last second. The server samples the counters
+// itself once a second, so the first reader already sees a rate and several readers see the same one.
 import { createServer, type Server } from 'node:http';
 import type { JobMetrics } from '../runtime/metrics.js';
 
@@ -14,7 +14,15 @@ export function metricsServer(read: () => JobMetrics | null, state: () => string
   const started = Date.now();
   let previous: JobMetrics | null = null;
   let rates: MetricsView['rates'] = {};
-  return createServer((req, res) => {
+  const sample = () => {
+    const now = read();
+    if (!now) return;
+    if (previous && now.at > previous.at) rates = ratesBetween(previous, now);
+    previous = now;
+  };
+  const sampler = setInterval(sample, 1000);
+  sampler.unref();
+  const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('content-type', 'application/json');
     res.setHeader('access-control-allow-origin', '*');
@@ -24,21 +32,22 @@ export function metricsServer(read: () => JobMetrics | null, state: () => string
       return;
     }
     const now = read();
-    if (now && (!previous || now.at - previous.at >= 1000)) {
-      if (previous) {
-        const secs = (now.at - previous.at) / 1000;
-        rates = {};
-        for (const op of now.operators) {
-          const before = previous.operators.find((o) => o.name === op.name);
-          rates[op.name] = {
-            recordsInPerSec: Math.round((op.recordsIn - (before?.recordsIn ?? 0)) / secs),
-            recordsOutPerSec: Math.round((op.recordsOut - (before?.recordsOut ?? 0)) / secs),
-          };
-        }
-      }
-      previous = now;
-    }
     const view = { ...(now ?? { applicationId: '', at: Date.now(), operators: [], tasks: [] }), state: state(), uptimeMs: Date.now() - started, rates };
     res.end(JSON.stringify(view));
   });
+  server.on('close', () => clearInterval(sampler));
+  return server;
+}
+
+function ratesBetween(before: JobMetrics, now: JobMetrics): MetricsView['rates'] {
+  const secs = (now.at - before.at) / 1000;
+  const rates: MetricsView['rates'] = {};
+  for (const op of now.operators) {
+    const prev = before.operators.find((o) => o.name === op.name);
+    rates[op.name] = {
+      recordsInPerSec: Math.round((op.recordsIn - (prev?.recordsIn ?? 0)) / secs),
+      recordsOutPerSec: Math.round((op.recordsOut - (prev?.recordsOut ?? 0)) / secs),
+    };
+  }
+  return rates;
 }
