@@ -1,6 +1,6 @@
 // Kappa's stream processing library: build a job with the DataStream API, run it in memory or on a
 // Kafka cluster. See docs/stream.md.
-export { StreamJob, type StreamJobOptions, type TopicSourceOptions, type ItemsSourceOptions } from './job.js';
+export { StreamJob, type StreamJobOptions, type TopicSourceOptions, type ItemsSourceOptions, type FileSourceOptions } from './job.js';
 export { DataStream, KeyedStream, WindowedStream, type TopicSinkOptions } from './data-stream.js';
 export { Serdes, type Serde } from './serdes.js';
 export { WatermarkStrategies, type WatermarkStrategy } from './time/watermark-strategy.js';

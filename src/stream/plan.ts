@@ -14,7 +14,8 @@ export interface PlanEdge {
 export interface ItemsSourceSpec {
   kind: 'items';
   items: () => Iterable<unknown> | AsyncIterable<unknown>;
-  timestampOf?: (value: unknown) => number;
+  /** The items are `{ value, timestamp }` pairs: the timestamp (or, when null, the read time) is the record's. */
+  timestamped?: boolean;
   key?: (value: unknown) => unknown;
 }
 

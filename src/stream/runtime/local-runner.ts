@@ -47,6 +47,7 @@ export async function runInMemory(job: StreamJob, opts: LocalRunOptions = {}): P
       const input = task.input(node.id);
       const items = spec.items();
       const keyOf = spec.key;
+      const timestamped = spec.timestamped === true;
       const sync = (items as Iterable<unknown>)[Symbol.iterator] ? (items as Iterable<unknown>)[Symbol.iterator]() : null;
       const async = sync ? null : (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
       return {
@@ -61,8 +62,14 @@ export async function runInMemory(job: StreamJob, opts: LocalRunOptions = {}): P
               input.end();
               return false;
             }
-            const v = r.value;
-            input.push(v, Date.now(), keyOf ? keyOf(v) : undefined);
+            let v = r.value;
+            let ts = Date.now();
+            if (timestamped) {
+              const pair = v as { value: unknown; timestamp: number | null };
+              v = pair.value;
+              if (pair.timestamp !== null) ts = pair.timestamp;
+            }
+            input.push(v, ts, keyOf ? keyOf(v) : undefined);
             recordsIn++;
           }
           return true;
