@@ -2,6 +2,7 @@
 // memory when no topic is read (one task), or on a Kafka cluster (one task per input partition, with
 // exactly-once or at-least-once processing) when topics are read.
 import { DataStream, type JobContext } from './data-stream.js';
+import { KTable } from './joins/table.js';
 import { Plan } from './plan.js';
 import { Serdes, type Serde } from './serdes.js';
 import { WatermarkStrategies, type WatermarkStrategy } from './time/watermark-strategy.js';
@@ -62,6 +63,15 @@ export class StreamJob implements JobContext {
       },
     });
     return new DataStream<T, string | null>(this, node);
+  }
+
+  /**
+   * A topic read as a table (Kafka Streams' KTable): the latest value per record key, a null value (a
+   * tombstone) deleting the key; a compacted topic is the usual source. Join a stream with it by key
+   * (`stream.join(table, …)`); the topic must be co-partitioned with the stream's.
+   */
+  table<V>(topic: string, opts: TopicSourceOptions<V> = {}): KTable<string | null, V> {
+    return new KTable<string | null, V>(this, this.fromTopic<V>(topic, { ...opts, name: opts.name ?? `table-${topic}` }).node);
   }
 
   /**
