@@ -115,6 +115,14 @@ export class DataStream<T, K = unknown> {
     return streamTableJoin<O, K>(this, table, joiner as (v: unknown, r: unknown, k: unknown) => unknown, true, name);
   }
 
+  /**
+   * The stream as a table: the latest value per key (a null or undefined value deletes the key). The
+   * key is the stream's current one: a keyBy's, or the topic record's key.
+   */
+  toTable(): KTable<K, T> {
+    return new KTable<K, T>(this.job, this.node);
+  }
+
   /** Calls `fn` for every record. */
   sink(fn: (value: T, timestamp: number, key: K) => void, name = 'sink'): void {
     this.add(name, () => callbackSink(fn as (v: unknown, ts: number, key: unknown) => void));
@@ -161,11 +169,6 @@ export class KeyedStream<T, K> extends DataStream<T, K> {
   /** Pairs each record with the other stream's records of its key within a time interval of it. */
   intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoinBuilder<T, T2, K> {
     return new IntervalJoinBuilder<T, T2, K>(this, other);
-  }
-
-  /** The stream as a table: the latest value per key (a null or undefined value deletes the key). */
-  toTable(): KTable<K, T> {
-    return new KTable<K, T>(this.job, this.node);
   }
 
   /** A rolling reduce: emits the running result per key after every record. */

@@ -68,10 +68,11 @@ export class StreamJob implements JobContext {
   /**
    * A topic read as a table (Kafka Streams' KTable): the latest value per record key, a null value (a
    * tombstone) deleting the key; a compacted topic is the usual source. Join a stream with it by key
-   * (`stream.join(table, …)`); the topic must be co-partitioned with the stream's.
+   * (`stream.join(table, …)`); the topic must be co-partitioned with the stream's. Records without a
+   * key are no rows: joins ignore them.
    */
-  table<V>(topic: string, opts: TopicSourceOptions<V> = {}): KTable<string | null, V> {
-    return new KTable<string | null, V>(this, this.fromTopic<V>(topic, { ...opts, name: opts.name ?? `table-${topic}` }).node);
+  table<V>(topic: string, opts: TopicSourceOptions<V> = {}): KTable<string, V> {
+    return new KTable<string, V>(this, this.fromTopic<V>(topic, { ...opts, name: opts.name ?? `table-${topic}` }).node);
   }
 
   /**
