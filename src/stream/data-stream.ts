@@ -1,5 +1,7 @@
 // The fluent, typed DataStream API. Each call adds a node to the job's plan and returns a stream
 // over it; nothing runs until the job does.
+import { ConnectedStreams, IntervalJoinBuilder, JoinedStreams, streamTableJoin } from './joins/api.js';
+import { KTable } from './joins/table.js';
 import type { Plan, PlanNode } from './plan.js';
 import { callbackSink, filterOperator, flatMapOperator, keyByOperator, mapOperator, processOperator, type ProcessFunction } from './runtime/basic-operators.js';
 import type { OperatorFactory } from './runtime/operator.js';
@@ -37,6 +39,11 @@ const jsonSerde: Serde<unknown> = {
 
 export class DataStream<T, K = unknown> {
   constructor(protected readonly job: JobContext, readonly node: PlanNode) {}
+
+  /** @internal The job the stream belongs to (joins add nodes over two streams). */
+  get jobContext(): JobContext {
+    return this.job;
+  }
 
   protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[] } = {}): DataStream<O, K2> {
     const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, ...extra });
@@ -88,6 +95,34 @@ export class DataStream<T, K = unknown> {
     return new DataStream<X, K>(this.job, node);
   }
 
+  /**
+   * Joins with a table, by the stream's key: each record meets the row its key has when the record is
+   * processed (Kafka Streams' KStream–KTable join); a record without a row is dropped.
+   */
+  join<V, O>(table: KTable<K, V>, joiner: (value: T, row: V, key: K) => O, name?: string): DataStream<O, K>;
+  /** Pairs records of two streams by key in windows: `a.join(b).window(…).apply(…)` (or `.where(…).equalTo(…)` first). */
+  join<T2>(other: DataStream<T2, unknown>): JoinedStreams<T, T2, K>;
+  join<T2, O>(other: KTable<K, unknown> | DataStream<T2, unknown>, joiner?: (value: T, row: unknown, key: K) => O, name = 'join'): DataStream<O, K> | JoinedStreams<T, T2, K> {
+    if (other instanceof KTable) {
+      if (!joiner) throw new Error('join(table, joiner): the joiner is missing');
+      return streamTableJoin<O, K>(this, other, joiner as (v: unknown, r: unknown, k: unknown) => unknown, false, name);
+    }
+    return new JoinedStreams<T, T2, K>(this, other);
+  }
+
+  /** As join(table, …), but a record without a row is joined with `undefined`. */
+  leftJoin<V, O>(table: KTable<K, V>, joiner: (value: T, row: V | undefined, key: K) => O, name = 'leftJoin'): DataStream<O, K> {
+    return streamTableJoin<O, K>(this, table, joiner as (v: unknown, r: unknown, k: unknown) => unknown, true, name);
+  }
+
+  /**
+   * The stream as a table: the latest value per key (a null or undefined value deletes the key). The
+   * key is the stream's current one: a keyBy's, or the topic record's key.
+   */
+  toTable(): KTable<K, T> {
+    return new KTable<K, T>(this.job, this.node);
+  }
+
   /** Calls `fn` for every record. */
   sink(fn: (value: T, timestamp: number, key: K) => void, name = 'sink'): void {
     this.add(name, () => callbackSink(fn as (v: unknown, ts: number, key: unknown) => void));
@@ -124,6 +159,16 @@ export class KeyedStream<T, K> extends DataStream<T, K> {
   /** A process function with keyed state and timers (see DataStream.process about factories). */
   override process<O>(fn: ProcessFunction<K, T, O> | (() => ProcessFunction<K, T, O>), name = 'process'): DataStream<O, K> {
     return super.process(fn, name);
+  }
+
+  /** Two keyed streams processed together with shared keyed state and timers (a KeyedCoProcessFunction). */
+  connect<T2>(other: KeyedStream<T2, K>): ConnectedStreams<T, T2, K> {
+    return new ConnectedStreams<T, T2, K>(this, other);
+  }
+
+  /** Pairs each record with the other stream's records of its key within a time interval of it. */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoinBuilder<T, T2, K> {
+    return new IntervalJoinBuilder<T, T2, K>(this, other);
   }
 
   /** A rolling reduce: emits the running result per key after every record. */

@@ -10,3 +10,8 @@ export type { AggregateFunction, WindowResultContext } from './windows/window-op
 export type { ProcessFunction, ProcessContext } from './runtime/basic-operators.js';
 export { runInMemory, type LocalRunOptions, type RunSummary } from './runtime/local-runner.js';
 export type { JobMetrics, OperatorMetrics, TaskMetrics } from './runtime/metrics.js';
+export { KTable } from './joins/table.js';
+export { ConnectedStreams, JoinedStreams, WindowJoin, IntervalJoinBuilder, IntervalJoin } from './joins/api.js';
+export type { KeyedCoProcessFunction } from './joins/co-process.js';
+export type { WindowJoinContext } from './joins/window-join.js';
+export type { IntervalJoinContext } from './joins/interval-join.js';

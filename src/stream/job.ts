@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { readRecords, type ReplayFormat, type ReplayOptions } from '../sources/file-replay.js';
 import { DataStream, type JobContext } from './data-stream.js';
+import { KTable } from './joins/table.js';
 import { Plan } from './plan.js';
 import { Serdes, type Serde } from './serdes.js';
 import { WatermarkStrategies, type WatermarkStrategy } from './time/watermark-strategy.js';
@@ -75,6 +76,16 @@ export class StreamJob implements JobContext {
       },
     });
     return new DataStream<T, string | null>(this, node);
+  }
+
+  /**
+   * A topic read as a table (Kafka Streams' KTable): the latest value per record key, a null value (a
+   * tombstone) deleting the key; a compacted topic is the usual source. Join a stream with it by key
+   * (`stream.join(table, …)`); the topic must be co-partitioned with the stream's. Records without a
+   * key are no rows: joins ignore them.
+   */
+  table<V>(topic: string, opts: TopicSourceOptions<V> = {}): KTable<string, V> {
+    return new KTable<string, V>(this, this.fromTopic<V>(topic, { ...opts, name: opts.name ?? `table-${topic}` }).node);
   }
 
   /**

@@ -8,6 +8,12 @@ export interface PlanEdge {
   from: PlanNode;
   /** A side output of `from`; undefined for its main output. */
   tag?: string;
+  /**
+   * The edge carries records but not event time: the target's watermark leaves this input out. A
+   * table feeding a stream–table join is one — a compacted topic that rarely changes must not hold
+   * back the stream's windows downstream.
+   */
+  ignoreWatermark?: boolean;
 }
 
 /** Records from memory: an iterable, or a generator function called once per run. */
@@ -44,6 +50,8 @@ export interface PlanNode {
   readonly create?: OperatorFactory;
   /** Output topics this node writes (sinks), so the runtime can check or create them. */
   readonly writesTopics?: string[];
+  /** A join: the topics behind its inputs must have the same partition count (see joins/co-partitioning.ts). */
+  readonly coPartitioned?: boolean;
 }
 
 export class Plan {

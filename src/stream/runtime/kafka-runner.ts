@@ -22,6 +22,7 @@ import type { Producer } from '../../client/producer.js';
 import type { StreamJob } from '../job.js';
 import type { PlanNode, SourceSpec, TopicSourceSpec } from '../plan.js';
 import { isPromise } from '../serdes.js';
+import { checkCoPartitioning } from '../joins/co-partitioning.js';
 import { decodeState, encodeState, StateBackend } from '../state/state-backend.js';
 import { snapshotMetrics, type JobMetrics } from './metrics.js';
 import { Task } from './task.js';
@@ -120,11 +121,14 @@ export class ClusterJobRunner {
   private async prepareTopics(): Promise<number> {
     const existing = new Set(await this.admin.listTopics({ includeInternal: false }));
     let partitions = 0;
+    const counts = new Map<string, number>();
     for (const s of this.sources) {
       if (!existing.has(s.spec.topic)) throw new Error(`source topic ${s.spec.topic} does not exist`);
       const [info] = await this.admin.describeTopics([s.spec.topic]);
+      counts.set(s.spec.topic, info!.partitions.length);
       partitions = Math.max(partitions, info!.partitions.length);
     }
+    checkCoPartitioning(this.job.plan, (topic) => counts.get(topic));
     const missing = [this.changelog, ...this.job.writesTopics()].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await this.admin.createTopics(missing.map((name) => ({

@@ -53,7 +53,8 @@ export class NodeRuntime {
 
   constructor(readonly plan: PlanNode, private readonly task: Task) {
     this.inputWatermarks = plan.inputs.map(() => NO_WATERMARK);
-    this.inputIdle = plan.inputs.map(() => false);
+    // An input that carries no event time counts as idle for good: it never holds the minimum back.
+    this.inputIdle = plan.inputs.map((e) => e.ignoreWatermark === true);
   }
 
   /** Wires outputs and opens the operator; called once every node of the task exists. */
@@ -110,6 +111,7 @@ export class NodeRuntime {
 
   /** An input's watermark (and idleness) changed. */
   inputWatermark(input: number, watermark: number, idle: boolean): void {
+    if (this.plan.inputs[input]!.ignoreWatermark) return;
     if (watermark > this.inputWatermarks[input]!) this.inputWatermarks[input] = watermark;
     this.inputIdle[input] = idle;
     let min = Infinity;
