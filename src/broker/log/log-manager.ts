@@ -59,8 +59,12 @@ export function validateTopicName(name: string): void {
 
 export class LogManager {
   private readonly topicMap = new Map<string, TopicInfo>();
-  /** Names being created or deleted: operations on them are refused until they settle. */
-  private readonly busy = new Set<string>();
+  /**
+   * Names being created, deleted or grown, with the operation in flight: a second operation on the
+   * name waits for it and then sees its outcome (two job instances creating the same changelog at once
+   * get one creation and one TOPIC_ALREADY_EXISTS, as from Kafka's controller).
+   */
+  private readonly busy = new Map<string, Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private cleanerTimer: NodeJS.Timeout | null = null;
@@ -142,10 +146,16 @@ export class LogManager {
     await writeFileAtomic(join(this.metaDir, `${t.topicId}.json`), JSON.stringify(meta));
   }
 
-  private claim(name: string): void {
+  /** Waits for any operation in flight on the name, then holds it; `release` must follow in a finally. */
+  private async claim(name: string): Promise<() => void> {
+    for (let inFlight = this.busy.get(name); inFlight; inFlight = this.busy.get(name)) await inFlight;
     if (this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'log manager is closed');
-    if (this.busy.has(name)) throw new LogError('INVALID_REQUEST', `topic ${name} is being created or deleted`);
-    this.busy.add(name);
+    let release!: () => void;
+    this.busy.set(name, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.busy.delete(name);
+      release();
+    };
   }
 
   private known(name: string): TopicInfo {
@@ -160,7 +170,7 @@ export class LogManager {
     if (!Number.isInteger(partitions) || partitions < 1) throw new LogError('INVALID_PARTITIONS', `Number of partitions must be at least 1, got ${partitions}`);
     const invalid = validateTopicConfigs(configs);
     if (invalid) throw new LogError('INVALID_CONFIG', invalid.errorMessage);
-    this.claim(name);
+    const release = await this.claim(name);
     try {
       if (this.topicMap.has(name)) throw new LogError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
       const config = toLogConfig(configs, this.brokerDefaults);
@@ -173,30 +183,32 @@ export class LogManager {
       this.topicMap.set(name, topic);
       return topic;
     } finally {
-      this.busy.delete(name);
+      release();
     }
   }
 
   async deleteTopic(name: string): Promise<void> {
-    const t = this.known(name);
-    this.claim(name);
+    this.known(name);
+    const release = await this.claim(name);
     try {
+      const t = this.known(name);
       this.topicMap.delete(name);
       await fs.promises.rm(join(this.metaDir, `${t.topicId}.json`), { force: true });
       await fsyncDir(this.metaDir);
       await Promise.all(t.partitions.map((p) => p.delete()));
     } finally {
-      this.busy.delete(name);
+      release();
     }
   }
 
   async createPartitions(name: string, totalCount: number): Promise<void> {
-    const t = this.known(name);
-    if (!Number.isInteger(totalCount) || totalCount <= t.partitions.length) {
-      throw new LogError('INVALID_PARTITIONS', `Topic currently has ${t.partitions.length} partitions, ${totalCount} would not be an increase.`);
-    }
-    this.claim(name);
+    this.known(name);
+    const release = await this.claim(name);
     try {
+      const t = this.known(name);
+      if (!Number.isInteger(totalCount) || totalCount <= t.partitions.length) {
+        throw new LogError('INVALID_PARTITIONS', `Topic currently has ${t.partitions.length} partitions, ${totalCount} would not be an increase.`);
+      }
       const config = toLogConfig(t.configs, this.brokerDefaults);
       const start = t.partitions.length;
       const added = await Promise.all(
@@ -209,7 +221,7 @@ export class LogManager {
       await this.persist(t, totalCount);
       t.partitions.push(...added);
     } finally {
-      this.busy.delete(name);
+      release();
     }
   }
 

@@ -97,3 +97,23 @@ test('topic names are validated as Kafka does', async (t) => {
   await assert.rejects(m.createTopic('zero', 0, {}), { code: 'INVALID_PARTITIONS' });
   await assert.rejects(m.createTopic('cfg', 1, { 'segment.bytes': '10' }), { code: 'INVALID_CONFIG' });
 });
+
+test('concurrent operations on one name are serialised: one creation wins, the rest see its outcome', async (t) => {
+  const dir = tempDir(t);
+  const m = await LogManager.open(dir, {});
+  defer(t, () => m.close());
+  // Two job instances starting together both create their changelog.
+  const creations = await Promise.allSettled([m.createTopic('app-changelog', 4, {}), m.createTopic('app-changelog', 4, {}), m.createTopic('app-changelog', 4, {})]);
+  assert.equal(creations.filter((r) => r.status === 'fulfilled').length, 1);
+  for (const r of creations) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'TOPIC_ALREADY_EXISTS');
+  assert.equal(m.topic('app-changelog')!.partitions.length, 4);
+
+  const grows = await Promise.allSettled([m.createPartitions('app-changelog', 6), m.createPartitions('app-changelog', 6)]);
+  assert.deepEqual(grows.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(m.topic('app-changelog')!.partitions.length, 6);
+
+  const deletes = await Promise.allSettled([m.deleteTopic('app-changelog'), m.deleteTopic('app-changelog')]);
+  assert.equal(deletes.filter((r) => r.status === 'fulfilled').length, 1);
+  for (const r of deletes) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'UNKNOWN_TOPIC_OR_PARTITION');
+  assert.equal(m.topic('app-changelog'), undefined);
+});
