@@ -92,7 +92,17 @@ export async function readCommitted(bootstrap: string, topic: string): Promise<M
   const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'test-reader' });
   try {
     const admin = client.admin();
-    const ends = await admin.listOffsets(topic, 'latest', undefined, { isolationLevel: 1 });
+    // A job's last commit returns once the coordinator has logged it; the markers that make it
+    // readable are written after (as in Kafka). Wait until no transaction is open on the topic: the
+    // last stable offset meets the high watermark everywhere.
+    let ends = await admin.listOffsets(topic, 'latest', undefined, { isolationLevel: 1 });
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const high = await admin.listOffsets(topic, 'latest');
+      if (high.every((h) => ends.find((e) => e.partition === h.partition)?.offset === h.offset)) break;
+      if (Date.now() > deadline) throw new Error(`${topic}: transactions still open after 30 s (last stable ${JSON.stringify(ends)}, high ${JSON.stringify(high)})`);
+      await new Promise((r) => setTimeout(r, 50));
+      ends = await admin.listOffsets(topic, 'latest', undefined, { isolationLevel: 1 });
+    }
     const out = new Map<number, Array<[string | null, string | null]>>(ends.map((e) => [e.partition, []]));
     const consumer = client.consumer({ isolationLevel: 1, maxWaitMs: 100 });
     const pending = ends.filter((e) => e.offset > 0);

@@ -92,6 +92,7 @@ export class ClusterJobRunner {
   private recordsIn = 0;
   private readonly log: (line: string) => void;
   private inTransaction = false;
+  private lastEndCheck = 0;
   private readonly lag = new Map<string, number>();
 
   constructor(private readonly job: StreamJob, private readonly opts: ClusterRunOptions) {
@@ -377,7 +378,6 @@ export class ClusterJobRunner {
       state.ended = true;
       state.task.endInput();
       state.dirty = true;
-      if ([...this.tasks.values()].every((t) => t.ended) && this.sources.every((s) => s.spec.bounded)) this.finish();
     }
   }
 
@@ -386,6 +386,27 @@ export class ClusterJobRunner {
     const now = Date.now();
     for (const t of this.tasks.values()) t.task.tick(now);
     if (now - this.lastCommit >= this.commitIntervalMs) await this.commit();
+    if (now - this.lastEndCheck >= 500 && !this.stopping && this.sources.every((s) => s.spec.bounded) && [...this.tasks.values()].every((t) => t.ended)) {
+      this.lastEndCheck = now;
+      await this.commit();
+      if (await this.everyPartitionDone()) this.finish();
+    }
+  }
+
+  /**
+   * A bounded job is done when the group has committed every partition of its inputs up to the end —
+   * not when this instance's own tasks have ended: partitions may still sit with a member that died
+   * (until its session times out they are nobody's) or with another instance still working, and an
+   * instance that left early would leave them unprocessed.
+   */
+  private async everyPartitionDone(): Promise<boolean> {
+    const isolationLevel = this.guarantee === 'exactly_once' ? 1 : 0;
+    const ends: Array<{ topic: string; partition: number; offset: number }> = [];
+    for (const s of this.sources) {
+      for (const e of await this.admin.listOffsets(s.spec.topic, 'latest', undefined, { isolationLevel })) ends.push({ topic: s.spec.topic, partition: e.partition, offset: e.offset });
+    }
+    const committed = await this.consumer.committed(ends.map(({ topic, partition }) => ({ topic, partition })));
+    return ends.every((e) => e.offset === 0 || (committed.find((c) => c.topic === e.topic && c.partition === e.partition)?.offset ?? -1) >= e.offset);
   }
 
   // ------------------------------------------------------------------------------------ commits
