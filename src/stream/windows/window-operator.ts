@@ -130,11 +130,13 @@ export function windowOperator(spec: WindowSpec): Operator {
         const had = windows.get(k);
         const acc = agg.add(v, had === undefined ? agg.createAccumulator() : had);
         windows.put(k, acc);
-        if (eventTime && last <= wm) {
-          // Late but within the allowed lateness: the window already fired; fire the update.
-          fire(key, w, acc, true);
-        } else if (had === undefined) {
-          registerFire(last);
+        const isLate = eventTime && last <= wm;
+        // Late but within the allowed lateness: the window already fired; fire the update.
+        if (isLate) fire(key, w, acc, true);
+        if (had === undefined) {
+          if (!isLate) registerFire(last);
+          // Even when the window's first record is late: without its cleanup timer the state of a key
+          // that never comes back would stay forever.
           if (lateness > 0) ctx.timers.registerEventTimeTimer(last + lateness);
         }
       }
