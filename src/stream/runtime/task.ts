@@ -144,10 +144,17 @@ export class NodeRuntime {
   private advanceTo(watermark: number): void {
     this.watermark = watermark;
     if (this.op) {
-      if (this.op.onTimer) {
-        for (let t = this.eventTimers.pollDue(watermark); t; t = this.eventTimers.pollDue(watermark)) {
-          this.key = t.key;
-          this.op.onTimer(t.time, t.key, 'event');
+      if (this.op.onTimer && this.eventTimers.peekTime() <= watermark) {
+        // Timers that onTimer registers at or before the watermark are due too: the loop polls until
+        // none is, and ends because a round fires each (key, time) once (see TimerQueue.beginRound).
+        this.eventTimers.beginRound();
+        try {
+          for (let t = this.eventTimers.pollDue(watermark); t; t = this.eventTimers.pollDue(watermark)) {
+            this.key = t.key;
+            this.op.onTimer(t.time, t.key, 'event');
+          }
+        } finally {
+          this.eventTimers.endRound();
         }
       }
       this.op.onWatermark?.(watermark);
@@ -163,9 +170,14 @@ export class NodeRuntime {
   /** Fires processing-time timers due by `now`. */
   processingTime(now: number): void {
     if (!this.op?.onTimer || this.processingTimers.peekTime() > now) return;
-    for (let t = this.processingTimers.pollDue(now); t; t = this.processingTimers.pollDue(now)) {
-      this.key = t.key;
-      this.op.onTimer(t.time, t.key, 'processing' as TimeDomain);
+    this.processingTimers.beginRound();
+    try {
+      for (let t = this.processingTimers.pollDue(now); t; t = this.processingTimers.pollDue(now)) {
+        this.key = t.key;
+        this.op.onTimer(t.time, t.key, 'processing' as TimeDomain);
+      }
+    } finally {
+      this.processingTimers.endRound();
     }
   }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StreamJob, TumblingEventTimeWindows, WatermarkStrategies } from '../../../src/stream/index.js';
 import { Task } from '../../../src/stream/runtime/task.js';
-import { StateBackend } from '../../../src/stream/state/state-backend.js';
+import { TimerQueue } from '../../../src/stream/runtime/timers.js';
+import { decodeState, encodeState, StateBackend } from '../../../src/stream/state/state-backend.js';
 
 interface Ev {
   k: string;
@@ -44,4 +45,89 @@ test('a window whose first record is late (within the allowed lateness) is clean
   assert.equal(windowCells(task), 2);
   push(e(2600)); // W = 2599: past [0,1000)'s cleanup time; b never comes back
   assert.deepEqual([...task.backend.keys('window/windows')], ['a'], "b's window is gone");
+});
+
+test('TimerQueue: O(1) per key however many timers it holds, ties fire in key order, deletes leave at once', () => {
+  const backend = new StateBackend(true);
+  const q = new TimerQueue(backend, 'op/__event_timers');
+  const n = 200_000;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) q.register(i, 'hot');
+  for (let i = 0; i < n; i += 2) q.delete(i, 'hot');
+  for (let i = 0; i < n; i++) q.register(i, 'hot'); // odd ones already there: no-ops
+  const ms = performance.now() - started;
+  // Per-key arrays searched linearly took minutes here (O(n²)); the index takes milliseconds.
+  assert.ok(ms < 3000, `${ms.toFixed(0)} ms for ${n * 2.5} operations on one key`);
+  assert.equal(q.size, n);
+  for (let i = 0; i < n; i++) q.delete(i, 'hot');
+  assert.equal(q.size, 0);
+  assert.equal(q.peekTime(), Infinity);
+  assert.deepEqual([...backend.keys('op/__event_timers')], []);
+
+  for (const k of ['c', 'a', { id: 2 }, 'b']) q.register(10, k);
+  q.register(5, 'z');
+  q.register(10, 'a'); // already registered
+  q.delete(10, 'b');
+  assert.equal(q.size, 4);
+  const fired = [];
+  for (let t = q.pollDue(10); t; t = q.pollDue(10)) fired.push([t.time, t.key]);
+  assert.deepEqual(fired, [[5, 'z'], [10, 'a'], [10, 'c'], [10, { id: 2 }]]);
+});
+
+test('TimerQueue: the changelog keeps its format (one cell per key: the array of its times) and restores', () => {
+  const backend = new StateBackend(true);
+  const q = new TimerQueue(backend, 'op/__event_timers');
+  q.register(30, 'a');
+  q.register(10, 'a');
+  q.register(20, 'a');
+  q.register(15, { k: 1 });
+  q.delete(30, 'a');
+  const changes = backend.takeChanges().map((c) => ({ ...c, value: c.value === undefined ? undefined : decodeState(encodeState(c.value)) }));
+  assert.deepEqual(changes.map((c) => [c.store, c.key, [...(c.value as number[])].sort((x, y) => x - y)]), [['op/__event_timers', 'a', [10, 20]], ['op/__event_timers', { k: 1 }, [15]]]);
+
+  // A changelog written by the previous TimerQueue (same format, arrays in registration order).
+  const restored = new StateBackend(true);
+  for (const c of changes) restored.restore(c.store, c.key, c.value);
+  restored.restore('op/__event_timers', 'b', [40, 5]);
+  const r = new TimerQueue(restored, 'op/__event_timers');
+  r.reload();
+  assert.equal(r.size, 5);
+  assert.deepEqual(restored.takeChanges(), [], 'reloading logs nothing');
+  r.delete(20, 'a');
+  r.register(25, 'b');
+  const due = [];
+  for (let t = r.pollDue(Infinity); t; t = r.pollDue(Infinity)) due.push([t.time, t.key]);
+  assert.deepEqual(due, [[5, 'b'], [10, 'a'], [15, { k: 1 }], [25, 'b'], [40, 'b']]);
+  assert.deepEqual(restored.takeChanges().map((c) => [c.key, c.value]), [['a', undefined], ['b', undefined], [{ k: 1 }, undefined]]);
+});
+
+test('timers registered in onTimer at or before the watermark fire in the same advance; re-registering the firing timer does not loop', () => {
+  const job = new StreamJob({ applicationId: 'timer-chain' });
+  const out: string[] = [];
+  job.fromItems<Ev>([], { watermarks: WatermarkStrategies.monotonous<Ev>().withTimestamps((x) => x.t) })
+    .keyBy((x) => x.k)
+    .process<string>({
+      processElement(v, ctx) {
+        out.push(`record ${v.k}@${v.t}`);
+        if (v.k === 'chain') ctx.timers.registerEventTimeTimer(v.t + 10);
+        if (v.k === 'again') ctx.timers.registerEventTimeTimer(v.t + 1);
+      },
+      onTimer(time, ctx) {
+        out.push(`timer ${ctx.key}@${time} (W=${ctx.timers.currentWatermark()})`);
+        if (ctx.key === 'chain' && time < 140) ctx.timers.registerEventTimeTimer(time + 10);
+        if (ctx.key === 'again') ctx.timers.registerEventTimeTimer(time); // the timer firing now
+      },
+    })
+    .collect([]);
+  const { task, push } = manualTask(job);
+  push(e(100, 1, 'chain'));
+  push(e(100, 1, 'again'));
+  push(e(1000, 1, 'x')); // W = 999: 110 fires and registers 120, 130, 140 in turn; all are due
+  push(e(2000, 1, 'y')); // W = 1999: 'again' fires once more
+  assert.deepEqual(out, [
+    'record chain@100', 'record again@100', 'record x@1000',
+    'timer again@101 (W=999)', 'timer chain@110 (W=999)', 'timer chain@120 (W=999)', 'timer chain@130 (W=999)', 'timer chain@140 (W=999)',
+    'record y@2000', 'timer again@101 (W=1999)',
+  ]);
+  assert.equal(task.nodes.reduce((n, x) => n + x.timerCount(), 0), 1, "'again' stays registered");
 });
