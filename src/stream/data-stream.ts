@@ -23,6 +23,8 @@ export interface TopicSinkOptions<K, T> {
   name?: string;
 }
 
+const NO_SIDE_OUTPUTS: readonly string[] = [];
+
 const defaultKeySerde: Serde<unknown> = {
   name: 'key',
   serialize: (k) => (k === undefined || k === null ? null : typeof k === 'string' ? k : Buffer.isBuffer(k) ? k : JSON.stringify(k)),
@@ -38,21 +40,21 @@ const jsonSerde: Serde<unknown> = {
 export class DataStream<T, K = unknown> {
   constructor(protected readonly job: JobContext, readonly node: PlanNode) {}
 
-  protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[] } = {}): DataStream<O, K2> {
+  protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[]; sideOutputs?: readonly string[] } = {}): DataStream<O, K2> {
     const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, ...extra });
     return new DataStream<O, K2>(this.job, node);
   }
 
   map<O>(fn: (value: T) => O, name = 'map'): DataStream<O, K> {
-    return this.add(name, () => mapOperator(fn as (v: unknown) => unknown));
+    return this.add(name, () => mapOperator(fn as (v: unknown) => unknown), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   filter(fn: (value: T) => boolean, name = 'filter'): DataStream<T, K> {
-    return this.add(name, () => filterOperator(fn as (v: unknown) => boolean));
+    return this.add(name, () => filterOperator(fn as (v: unknown) => boolean), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   flatMap<O>(fn: (value: T) => Iterable<O>, name = 'flatMap'): DataStream<O, K> {
-    return this.add(name, () => flatMapOperator(fn as (v: unknown) => Iterable<unknown>));
+    return this.add(name, () => flatMapOperator(fn as (v: unknown) => Iterable<unknown>), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   /**
@@ -62,7 +64,7 @@ export class DataStream<T, K = unknown> {
    * (`toTopic(…, { key })` and a new source), as Kafka Streams' repartition topics do.
    */
   keyBy<K2>(selector: (value: T) => K2, name = 'keyBy'): KeyedStream<T, K2> {
-    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown) });
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown), sideOutputs: NO_SIDE_OUTPUTS });
     return new KeyedStream<T, K2>(this.job, node);
   }
 
@@ -78,12 +80,17 @@ export class DataStream<T, K = unknown> {
 
   /** Merges streams of the same type; the watermark is the minimum of the inputs'. */
   union(...others: DataStream<T, K>[]): DataStream<T, K> {
-    const node = this.job.plan.add({ name: 'union', inputs: [this.node, ...others.map((o) => o.node)].map((from) => ({ from })) });
+    const node = this.job.plan.add({ name: 'union', inputs: [this.node, ...others.map((o) => o.node)].map((from) => ({ from })), sideOutputs: NO_SIDE_OUTPUTS });
     return new DataStream<T, K>(this.job, node);
   }
 
   /** The records the node sent to a side output. */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X, K> {
+    const known = this.node.sideOutputs;
+    if (known && !known.includes(tag.id)) {
+      const hint = this.node.windowed ? ` (give it with .sideOutputLateData(tag) before aggregating)` : '';
+      throw new Error(`'${this.node.name}' emits no side output '${tag.id}'${hint}`);
+    }
     const node = this.job.plan.add({ name: `${this.node.name}.${tag.id}`, inputs: [{ from: this.node, tag: tag.id }] });
     return new DataStream<X, K>(this.job, node);
   }
@@ -149,10 +156,10 @@ export class KeyedStream<T, K> extends DataStream<T, K> {
     return new WindowedStream<T, K>(this, undefined, size);
   }
 
-  /** @internal */
+  /** @internal A window operator node; its only side output is the late-data tag, when given. */
   addWindow<O>(name: string, create: OperatorFactory, lateTag?: string): DataStream<O, K> {
-    void lateTag;
-    return this.add<O, K>(name, create);
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, sideOutputs: lateTag ? [lateTag] : [], windowed: true });
+    return new DataStream<O, K>(this.job, node);
   }
 }
 
@@ -185,7 +192,7 @@ export class WindowedStream<T, K> {
       ...(this.lateTag ? { lateTag: this.lateTag } : {}),
       ...(this.count !== undefined ? { count: this.count } : {}),
     };
-    return this.keyed.addWindow<O>(name, () => windowOperator(spec));
+    return this.keyed.addWindow<O>(name, () => windowOperator(spec), this.lateTag);
   }
 
   reduce<O = T>(fn: (a: T, b: T) => T, result?: (result: T, ctx: WindowResultContext<K>) => O, name = 'window'): DataStream<O, K> {

@@ -41,6 +41,13 @@ export interface PlanNode {
   readonly inputs: PlanEdge[];
   readonly source?: SourceSpec;
   readonly create?: OperatorFactory;
+  /**
+   * The side-output tags the node can emit, so getSideOutput can refuse a tag that would never see a
+   * record; undefined: any tag (a process function chooses at run time).
+   */
+  readonly sideOutputs?: readonly string[];
+  /** A window operator (error messages). */
+  readonly windowed?: boolean;
   /** Output topics this node writes (sinks), so the runtime can check or create them. */
   readonly writesTopics?: string[];
 }

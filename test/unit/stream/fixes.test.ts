@@ -1,7 +1,7 @@
 // Regression tests for reviewed bugs in the stream library: each failed before its fix.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StreamJob, TumblingEventTimeWindows, WatermarkStrategies } from '../../../src/stream/index.js';
+import { OutputTag, SlidingEventTimeWindows, StreamJob, TumblingEventTimeWindows, WatermarkStrategies, runInMemory } from '../../../src/stream/index.js';
 import { Task } from '../../../src/stream/runtime/task.js';
 import { TimerQueue } from '../../../src/stream/runtime/timers.js';
 import { decodeState, encodeState, StateBackend } from '../../../src/stream/state/state-backend.js';
@@ -130,4 +130,30 @@ test('timers registered in onTimer at or before the watermark fire in the same a
     'record y@2000', 'timer again@101 (W=1999)',
   ]);
   assert.equal(task.nodes.reduce((n, x) => n + x.timerCount(), 0), 1, "'again' stays registered");
+});
+
+test('late data: sideOutputLateData(tag) wires the window node to getSideOutput(tag); a tag nobody emits is refused', async () => {
+  const late = new OutputTag<Ev>('too-late');
+  const build = (withTag: boolean) => {
+    const job = new StreamJob({ applicationId: 'late-tag' });
+    let w = job.fromItems([e(100), e(900), e(1600), e(1100, 5) /* late for [500,1500) only: kept */, e(3000), e(400, 7) /* late for both of its windows */], {
+      watermarks: WatermarkStrategies.monotonous<Ev>().withTimestamps((x) => x.t),
+    })
+      .keyBy((x) => x.k)
+      .window(SlidingEventTimeWindows.of(1000, 500));
+    if (withTag) w = w.sideOutputLateData(late);
+    return { job, windowed: w.aggregate(countAgg) };
+  };
+  const { job, windowed } = build(true);
+  const lateRows: Array<[Ev, number, unknown]> = [];
+  windowed.getSideOutput(late).sink((v, ts, key) => lateRows.push([v, ts, key]));
+  const summary = await runInMemory(job);
+  assert.deepEqual(lateRows, [[e(400, 7), 400, 'a']]);
+  assert.equal(summary.metrics.operators.find((o) => o.name === 'window')!.lateDropped, 1);
+
+  assert.throws(() => build(false).windowed.getSideOutput(late), /'window' emits no side output 'too-late' \(give it with \.sideOutputLateData/);
+  assert.throws(() => build(true).windowed.map((x) => x).getSideOutput(late), /'map' emits no side output/);
+  // A process function may emit any tag.
+  const j = new StreamJob({ applicationId: 'any-tag' });
+  j.fromItems([1]).keyBy((x) => x).process({ processElement: () => {} }).getSideOutput(late);
 });
