@@ -13,12 +13,13 @@ export interface JobContext {
   readonly plan: Plan;
 }
 
+/** `K` is the record key's type: the stream's key, or what the `key` function returns. */
 export interface TopicSinkOptions<K, T> {
   /** Value codec; default JSON. */
   value?: Serde<T>;
   /** Key codec; default: strings as they are, other keys as JSON. */
   keySerde?: Serde<K>;
-  /** The record key; default: the stream's current key. */
+  /** The record key, computed from the value; default: the stream's current key. */
   key?: (value: T) => K;
   name?: string;
 }
@@ -106,8 +107,11 @@ export class DataStream<T, K = unknown> {
     return into;
   }
 
-  /** Writes the stream to a topic; under exactly-once, in the job's transactions. */
-  toTopic(topic: string, opts: TopicSinkOptions<K, T> = {}): void {
+  /**
+   * Writes the stream to a topic; under exactly-once, in the job's transactions. The record key is
+   * the stream's key, or `key(value)` (its type, not the stream's, is what `keySerde` must write).
+   */
+  toTopic<RK = K>(topic: string, opts: TopicSinkOptions<RK, T> = {}): void {
     const valueSerde = (opts.value ?? jsonSerde) as Serde<unknown>;
     const keySerde = (opts.keySerde ?? defaultKeySerde) as Serde<unknown>;
     const keyOf = opts.key as ((v: unknown) => unknown) | undefined;

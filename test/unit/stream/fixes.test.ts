@@ -157,3 +157,22 @@ test('late data: sideOutputLateData(tag) wires the window node to getSideOutput(
   const j = new StreamJob({ applicationId: 'any-tag' });
   j.fromItems([1]).keyBy((x) => x).process({ processElement: () => {} }).getSideOutput(late);
 });
+
+test('toTopic: the key option is typed from the stream value, its result need not be the stream key', () => {
+  const job = new StreamJob({ applicationId: 'sink-key' });
+  const keyed = job.fromItems<Ev>([e(1, 3, 'x'), e(2, 4, 'y')], { watermarks: WatermarkStrategies.monotonous<Ev>().withTimestamps((x) => x.t) }).keyBy((x) => x.v);
+  // The stream's key is a number; the record key a string from the value (the parameter is an Ev).
+  keyed.toTopic('by-name', { key: (v) => `${v.k}-${v.t}`, keySerde: { name: 'upper', serialize: (k: string) => k.toUpperCase(), deserialize: () => '' } });
+  keyed.toTopic('by-stream-key', { keySerde: { name: 'num', serialize: (k: number) => String(k * 10), deserialize: () => 0 } });
+  // @ts-expect-error the value has no field 'nope'
+  keyed.toTopic('bad', { key: (v) => v.nope });
+  // @ts-expect-error a string key written with a serde of numbers
+  keyed.toTopic('bad2', { key: (v) => v.k, keySerde: { name: 'num', serialize: (k: number) => String(k), deserialize: () => 0 } });
+  const written: Array<[string, unknown]> = [];
+  const writer = { write: (topic: string, key: unknown) => written.push([topic, key]), writeAsync: () => assert.fail('sync serdes') };
+  const task = new Task(job.plan, -1, new StateBackend(false), writer);
+  const input = task.input(job.plan.sources()[0]!.id);
+  input.push(e(1, 3, 'x'), 0, undefined);
+  input.push(e(2, 4, 'y'), 0, undefined);
+  assert.deepEqual(written.filter(([t]) => !t.startsWith('bad')), [['by-name', 'X-1'], ['by-stream-key', '30'], ['by-name', 'Y-2'], ['by-stream-key', '40']]);
+});
