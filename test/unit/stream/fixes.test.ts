@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OutputTag, SlidingEventTimeWindows, StreamJob, TumblingEventTimeWindows, WatermarkStrategies, runInMemory } from '../../../src/stream/index.js';
 import { Task } from '../../../src/stream/runtime/task.js';
+import { snapshotMetrics } from '../../../src/stream/runtime/metrics.js';
 import { TimerQueue } from '../../../src/stream/runtime/timers.js';
 import { decodeState, encodeState, StateBackend } from '../../../src/stream/state/state-backend.js';
 
@@ -175,4 +176,38 @@ test('toTopic: the key option is typed from the stream value, its result need no
   input.push(e(1, 3, 'x'), 0, undefined);
   input.push(e(2, 4, 'y'), 0, undefined);
   assert.deepEqual(written.filter(([t]) => !t.startsWith('bad')), [['by-name', 'X-1'], ['by-stream-key', '30'], ['by-name', 'Y-2'], ['by-stream-key', '40']]);
+});
+
+test('metrics: stateEntries counts keyed entries (map keys, list elements, value cells) per store, timers apart', async () => {
+  const job = new StreamJob({ applicationId: 'state-metrics' });
+  job.fromItems([e(1, 1, 'a'), e(2, 2, 'a'), e(3, 3, 'b')], { watermarks: WatermarkStrategies.none<Ev>() })
+    .keyBy((x) => x.k)
+    .process({
+      processElement(v, ctx) {
+        ctx.state.valueState<number>('last').update(v.v);
+        ctx.state.mapState<number, number>('seen').put(v.t, v.v);
+        ctx.state.mapState<number, number>('seen').put(v.t + 100, v.v);
+        ctx.state.listState<number>('all').add(v.v);
+        ctx.timers.registerEventTimeTimer(1_000 + v.t);
+      },
+    }, 'p')
+    .collect([]);
+  const { metrics } = await runInMemory(job);
+  const [task] = metrics.tasks;
+  // The run ended: END_OF_TIME fired the timers; the state stays.
+  assert.equal(task!.timers, 0);
+  assert.deepEqual(task!.stores, [
+    { store: 'p/seen', keys: 2, entries: 6 },
+    { store: 'p/all', keys: 2, entries: 3 },
+    { store: 'p/last', keys: 2, entries: 2 },
+  ]);
+  assert.equal(task!.stateEntries, 11);
+
+  // Timers are counted once, in `timers`, not as state.
+  const t2 = manualTask(job);
+  t2.push(e(5, 1, 'a'));
+  t2.push(e(6, 1, 'a'));
+  const m = snapshotMetrics('x', [t2.task]).tasks[0]!;
+  assert.equal(m.timers, 2);
+  assert.equal(m.stateEntries, 1 + 4 + 2);
 });
