@@ -211,3 +211,30 @@ test('metrics: stateEntries counts keyed entries (map keys, list elements, value
   assert.equal(m.timers, 2);
   assert.equal(m.stateEntries, 1 + 4 + 2);
 });
+
+test('window state keyed by window start; a changelog of the earlier "start:end" format is converted on open', () => {
+  const job = new StreamJob({ applicationId: 'window-keys' });
+  const out: Array<[string, number, number]> = [];
+  job.fromItems<Ev>([], { watermarks: WatermarkStrategies.monotonous<Ev>().withTimestamps((x) => x.t) })
+    .keyBy((x) => x.k)
+    .window(TumblingEventTimeWindows.of(1000))
+    .allowedLateness(500)
+    .aggregate(countAgg, (n, c) => [c.key, c.window.start, n] as [string, number, number])
+    .collect(out);
+  // State and timers as an earlier version logged them: window [1000,2000) of 'a' holds 2 records.
+  const backend = new StateBackend(true);
+  backend.restore('window/windows', 'a', decodeState(encodeState(new Map([['1000:2000', 2]]))));
+  backend.restore('window/__event_timers', 'a', [1999, 2499]);
+  const writer = { write: () => assert.fail('no topics'), writeAsync: () => assert.fail('no topics') };
+  const task = new Task(job.plan, 0, backend, writer);
+  task.reloadTimers();
+  assert.deepEqual(backend.get('window/windows', 'a'), new Map([[1000, 2]]));
+  assert.deepEqual(backend.takeChanges().map((c) => c.store), ['window/windows'], 'the converted cell is logged in the new format');
+  const input = task.input(job.plan.sources()[0]!.id);
+  input.push(e(1500), 0, undefined);
+  input.push(e(2100), 0, undefined); // W = 2099: [1000,2000) fires with 3
+  input.push(e(1800), 0, undefined); // late, within lateness: fires again with 4
+  input.push(e(3000), 0, undefined); // W = 2999: [1000,2000) cleaned up at 2499, [2000,3000) fires
+  assert.deepEqual(out, [['a', 1000, 3], ['a', 1000, 4], ['a', 2000, 1]]);
+  assert.deepEqual([...(backend.get('window/windows', 'a') as Map<number, unknown>).keys()].sort(), [2000, 3000]);
+});
