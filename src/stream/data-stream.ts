@@ -4,6 +4,8 @@ import type { Plan, PlanNode } from './plan.js';
 import { callbackSink, filterOperator, flatMapOperator, keyByOperator, mapOperator, processOperator, type ProcessFunction } from './runtime/basic-operators.js';
 import type { OperatorFactory } from './runtime/operator.js';
 import { isPromise, type Serde } from './serdes.js';
+import { decodeState, encodeState } from './state/state-backend.js';
+import { WatermarkStrategies } from './time/watermark-strategy.js';
 import type { OutputTag } from './types.js';
 import type { WindowAssigner } from './windows/assigners.js';
 import { collectingAggregate, reducingAggregate, windowOperator, type AggregateFunction, type WindowResultContext } from './windows/window-operator.js';
@@ -11,6 +13,55 @@ import { collectingAggregate, reducingAggregate, windowOperator, type AggregateF
 /** What the stream classes need of the job that owns them. */
 export interface JobContext {
   readonly plan: Plan;
+  /** Names the job's internal (repartition) topics. */
+  readonly applicationId: string;
+}
+
+export interface RepartitionOptions {
+  /** Names the node and its topic `<applicationId>-<name>-repartition`; default 'repartition' (then -2, -3…). */
+  name?: string;
+  /** Partitions of the topic when the runtime creates it; default: as many as the job's sources have. */
+  partitions?: number;
+  /**
+   * Watermark bound of the repartition source, which interleaves records from every upstream task:
+   * it must cover their disorder plus how far upstream tasks drift apart in event time. Default: the
+   * largest bound among the upstream sources.
+   */
+  outOfOrdernessMs?: number;
+  /** A repartition partition that receives nothing for this long stops holding back the watermark; default: the upstream sources'. */
+  idleTimeoutMs?: number;
+}
+
+/** Keys and values cross repartition topics as JSON with state's extensions (Maps, bigints, infinities). */
+const repartitionKeySerde: Serde<unknown> = {
+  name: 'repartition-key',
+  serialize: (k) => encodeState(k ?? null),
+  deserialize: (b) => (b === null ? null : decodeState(b.toString('utf8'))),
+};
+const repartitionValueSerde: Serde<unknown> = {
+  name: 'repartition-value',
+  serialize: (v) => (v === undefined ? null : encodeState(v)),
+  deserialize: (b) => (b === null ? null : decodeState(b.toString('utf8'))),
+};
+
+/** The watermark strategy a repartition inherits: the largest bound and idleness of the sources upstream. */
+function upstreamWatermarks(from: PlanNode): { bound: number | null; idle: number | undefined } {
+  let bound: number | null = null;
+  let idle: number | undefined;
+  const seen = new Set<PlanNode>();
+  const walk = (n: PlanNode) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.source) {
+      const w = n.source.watermarks;
+      if (w.outOfOrdernessMs !== null) bound = Math.max(bound ?? 0, w.outOfOrdernessMs);
+      if (w.idleTimeoutMs !== undefined) idle = Math.max(idle ?? 0, w.idleTimeoutMs);
+      return;
+    }
+    for (const e of n.inputs) walk(e.from);
+  };
+  walk(from);
+  return { bound, idle };
 }
 
 /** `K` is the record key's type: the stream's key, or what the `key` function returns. */
@@ -61,12 +112,47 @@ export class DataStream<T, K = unknown> {
   /**
    * Partitions the stream by key: state, timers and windows downstream are per key. The input must
    * already be partitioned by the same key across tasks (records keyed by it, as the quote feed is by
-   * symbol); otherwise, for multi-partition topics, write it through a topic keyed by it first
-   * (`toTopic(…, { key })` and a new source), as Kafka Streams' repartition topics do.
+   * symbol); otherwise, for multi-partition topics, follow it with `.repartition()`.
    */
   keyBy<K2>(selector: (value: T) => K2, name = 'keyBy'): KeyedStream<T, K2> {
     const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown), sideOutputs: NO_SIDE_OUTPUTS });
     return new KeyedStream<T, K2>(this.job, node);
+  }
+
+  /**
+   * Re-keys the stream across tasks, as Kafka Streams' repartition topics do: on a cluster the records
+   * go through the internal topic `<applicationId>-<name>-repartition`, keyed by the new key (JSON
+   * values, the event time as record timestamp, in the job's transactions under exactly-once), and are
+   * read back — read_committed — as a new source, partition p in task p. Event time downstream then
+   * comes from the repartition source's own watermark (see RepartitionOptions.outOfOrdernessMs). In
+   * memory (one task) it only re-keys. Without `keyFn`, the stream's current key is kept.
+   */
+  repartition<K2>(keyFn: (value: T) => K2, opts?: RepartitionOptions): KeyedStream<T, K2>;
+  repartition(opts?: RepartitionOptions): KeyedStream<T, K>;
+  repartition<K2>(keyFnOrOpts?: ((value: T) => K2) | RepartitionOptions, maybeOpts: RepartitionOptions = {}): KeyedStream<T, K | K2> {
+    if (typeof keyFnOrOpts === 'function') return this.keyBy(keyFnOrOpts).repartition(maybeOpts);
+    const opts = keyFnOrOpts ?? {};
+    if (opts.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new Error(`a repartition name must be letters, digits, '.', '_' or '-' (it names a topic), got '${opts.name}'`);
+    if (opts.partitions !== undefined && !(Number.isInteger(opts.partitions) && opts.partitions > 0)) throw new Error(`repartition partitions must be a positive integer, got ${opts.partitions}`);
+    const name = opts.name ?? this.job.plan.uniqueName('repartition');
+    const up = upstreamWatermarks(this.node);
+    const bound = opts.outOfOrdernessMs ?? up.bound;
+    let watermarks = bound === null ? WatermarkStrategies.none<unknown>() : WatermarkStrategies.boundedOutOfOrderness<unknown>(bound);
+    const idle = opts.idleTimeoutMs ?? up.idle;
+    if (idle !== undefined) watermarks = watermarks.withIdleness(idle);
+    const topic = `${this.job.applicationId}-${name}-repartition`;
+    const node = this.job.plan.add({
+      name,
+      exactName: true,
+      inputs: [{ from: this.node }],
+      sideOutputs: NO_SIDE_OUTPUTS,
+      repartition: { topic, ...(opts.partitions ? { partitions: opts.partitions } : {}) },
+      source: {
+        spec: { kind: 'topic', topic, keySerde: repartitionKeySerde, valueSerde: repartitionValueSerde, startFrom: 'earliest', bounded: false },
+        watermarks,
+      },
+    });
+    return new KeyedStream<T, K>(this.job, node);
   }
 
   /**

@@ -3,7 +3,7 @@
 // operators; watermarks flow the same way, each operator seeing the minimum over its active inputs,
 // and event-time timers fire as the watermark passes them. All state lives in the task's
 // StateBackend, so the task can be committed, dropped and rebuilt elsewhere from its changelog.
-import type { Plan, PlanNode } from '../plan.js';
+import type { Plan, PlanNode, TopicSourceSpec } from '../plan.js';
 import type { StateBackend } from '../state/state-backend.js';
 import { WatermarkGenerator } from '../time/watermark-strategy.js';
 import { END_OF_TIME, NO_WATERMARK, type Emitter, type KeyedStateStore, type TimeDomain, type TimerService } from '../types.js';
@@ -241,6 +241,19 @@ export class SourceInput {
   }
 }
 
+/**
+ * Writes a repartition node's input to its topic with the codecs the node reads it back with: keyed by
+ * the stream's key (so the producer's key hash picks the partition), at the record's event time.
+ */
+function repartitionWriter(spec: TopicSourceSpec): Operator {
+  let writer: RecordWriter;
+  const { topic, keySerde, valueSerde } = spec;
+  return {
+    open: (c) => (writer = c.writer),
+    process: (v, ts, key) => writer.write(topic, keySerde.serialize(key) as Buffer | string | null, valueSerde.serialize(v) as Buffer | string | null, ts),
+  };
+}
+
 export class Task {
   readonly nodes: NodeRuntime[];
   readonly inputs = new Map<number, SourceInput>();
@@ -253,11 +266,22 @@ export class Task {
     /** Source nodes this task reads (a task of a multi-topic job may lack some). */
     sourceNodes: readonly PlanNode[] = plan.sources(),
   ) {
+    // A job that reads topics runs on a cluster: its repartitions write their topic and read it back
+    // as a source. Otherwise (in memory, one task) a repartition node passes records through.
+    const viaTopics = plan.readsTopics();
+    if (viaTopics && plan.nodes.some((n) => n.repartition) && plan.topicSources().some((n) => n.source.spec.bounded)) {
+      throw new Error('bounded topic sources and repartition do not mix yet: a repartition source has no end to reach');
+    }
     this.nodes = plan.nodes.map((n) => new NodeRuntime(n, this));
     for (const n of plan.nodes) {
       n.inputs.forEach((edge, input) => {
         const from = this.nodes[edge.from.id]!;
-        const target = { node: this.nodes[n.id]!, input };
+        let target = { node: this.nodes[n.id]!, input };
+        if (n.repartition && viaTopics) {
+          const write = new NodeRuntime({ id: this.nodes.length, name: `${n.name}.write`, inputs: [edge], create: () => repartitionWriter(n.source!.spec as TopicSourceSpec) }, this);
+          this.nodes.push(write);
+          target = { node: write, input: 0 };
+        }
         if (edge.tag === undefined) from.main.push(target);
         else {
           let list = from.side.get(edge.tag);
@@ -268,12 +292,13 @@ export class Task {
     }
     for (const node of this.nodes) node.open();
     for (const s of sourceNodes) {
+      if (s.repartition && !viaTopics) continue;
       const w = s.source!.watermarks;
       this.inputs.set(s.id, new SourceInput(this.nodes[s.id]!, w.timestampOf as ((v: unknown, ts: number) => number) | undefined, w.outOfOrdernessMs, w.idleTimeoutMs));
     }
     // A source of the plan this task does not read (a topic with fewer partitions) must not hold
     // back the watermark of operators that join it with the others.
-    for (const s of plan.sources()) if (!this.inputs.has(s.id)) this.nodes[s.id]!.sourceWatermark(NO_WATERMARK, true);
+    for (const s of plan.sources()) if (!this.inputs.has(s.id) && (viaTopics || !s.repartition)) this.nodes[s.id]!.sourceWatermark(NO_WATERMARK, true);
   }
 
   input(sourceNodeId: number): SourceInput {
