@@ -146,10 +146,11 @@ export class NodeRuntime {
     if (this.op) {
       if (this.op.onTimer && this.eventTimers.peekTime() <= watermark) {
         // Timers that onTimer registers at or before the watermark are due too: the loop polls until
-        // none is, and ends because a round fires each (key, time) once (see TimerQueue.beginRound).
-        this.eventTimers.beginRound();
+        // none is, and ends because a round fires each (key, time) once and the final round stops at
+        // the latest timer it started with (see TimerQueue.beginRound).
+        const limit = this.eventTimers.beginRound(watermark);
         try {
-          for (let t = this.eventTimers.pollDue(watermark); t; t = this.eventTimers.pollDue(watermark)) {
+          for (let t = this.eventTimers.pollDue(limit); t; t = this.eventTimers.pollDue(limit)) {
             this.key = t.key;
             this.op.onTimer(t.time, t.key, 'event');
           }
@@ -170,9 +171,9 @@ export class NodeRuntime {
   /** Fires processing-time timers due by `now`. */
   processingTime(now: number): void {
     if (!this.op?.onTimer || this.processingTimers.peekTime() > now) return;
-    this.processingTimers.beginRound();
+    const limit = this.processingTimers.beginRound(now);
     try {
-      for (let t = this.processingTimers.pollDue(now); t; t = this.processingTimers.pollDue(now)) {
+      for (let t = this.processingTimers.pollDue(limit); t; t = this.processingTimers.pollDue(limit)) {
         this.key = t.key;
         this.op.onTimer(t.time, t.key, 'processing' as TimeDomain);
       }

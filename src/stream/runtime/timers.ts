@@ -13,8 +13,8 @@ interface Entry {
   holder: Holder;
   /** Position in the heap; -1 while held back until the current firing round ends. */
   heapAt: number;
-  /** Position in holder.times. */
-  timesAt: number;
+  /** Position in holder.times and holder.entries. */
+  at: number;
 }
 
 interface Holder {
@@ -23,8 +23,14 @@ interface Holder {
   order: string;
   /** The state cell: this key's timer times. */
   times: number[];
-  byTime: Map<number, Entry>;
+  /** entries[i] is the timer at times[i]. */
+  entries: Entry[];
+  /** time → entry, once the key holds more timers than a scan of `entries` should look through. */
+  byTime: Map<number, Entry> | null;
 }
+
+/** Most keys hold a timer or two (a window's firing and cleanup): a scan beats allocating a Map. */
+const SCAN_LIMIT = 8;
 
 const orderOf = (key: unknown) => (typeof key === 'string' ? key : JSON.stringify(key) ?? '');
 /** Objects are index keys by their JSON, as the state backend keys them. */
@@ -34,12 +40,22 @@ const indexKey = (key: unknown) => (key !== null && typeof key === 'object' ? 'J
 export const timerStoreSuffixes = ['/__event_timers', '/__processing_timers'] as const;
 export const isTimerStore = (store: string) => timerStoreSuffixes.some((s) => store.endsWith(s));
 
+function find(h: Holder, time: number): Entry | undefined {
+  if (h.byTime) return h.byTime.get(time);
+  const es = h.entries;
+  for (let i = 0; i < es.length; i++) if (es[i]!.time === time) return es[i];
+  return undefined;
+}
+
 export class TimerQueue {
   private heap: Entry[] = [];
   private readonly holders = new Map<unknown, Holder>();
   private count = 0;
-  /** While a firing round runs: time → index keys of the timers it fired. */
-  private fired: Map<number, Set<unknown>> | null = null;
+  // A firing round (see beginRound): its limit, what it fired, timers held back to the next round.
+  private inRound = false;
+  private roundLimit = -Infinity;
+  private readonly firedLog: Entry[] = [];
+  private firedIndex: Map<unknown, Set<number>> | null = null;
   private heldBack: Entry[] = [];
 
   constructor(private readonly backend: StateBackend, private readonly store: string) {}
@@ -47,19 +63,17 @@ export class TimerQueue {
   register(time: number, key: unknown): void {
     const ik = indexKey(key);
     let h = this.holders.get(ik);
-    if (h?.byTime.has(time)) return;
+    if (h && find(h, time)) return;
     if (!h) {
-      h = { key, order: orderOf(key), times: [], byTime: new Map() };
+      h = { key, order: orderOf(key), times: [], entries: [], byTime: null };
       this.holders.set(ik, h);
       this.backend.put(this.store, key, h.times);
     } else this.backend.markChanged(this.store, key);
-    const e: Entry = { time, holder: h, heapAt: this.heap.length, timesAt: h.times.length };
-    h.times.push(time);
-    h.byTime.set(time, e);
-    this.count++;
-    if (this.fired?.get(time)?.has(ik)) {
-      // Re-registered by the round that just fired it: it fires again in the next round, not in a
-      // loop that would never end.
+    const e: Entry = { time, holder: h, heapAt: this.heap.length, at: h.times.length };
+    this.add(h, e);
+    if (this.inRound && time <= this.roundLimit && this.firedThisRound(ik, time)) {
+      // Re-registered by the round that fired it: it fires in the next round, not in a loop that
+      // would never end.
       e.heapAt = -1;
       this.heldBack.push(e);
       return;
@@ -68,31 +82,44 @@ export class TimerQueue {
     this.up(e.heapAt);
   }
 
+  delete(time: number, key: unknown): void {
+    const h = this.holders.get(indexKey(key));
+    const e = h && find(h, time);
+    if (!e) return;
+    this.forget(e);
+    if (e.heapAt >= 0) this.removeHeapAt(e.heapAt);
+  }
+
   /**
-   * Brackets a firing round (one watermark advance, one processing-time tick): timers registered
-   * inside it that are due fire in it too, but a timer fires at most once per round.
+   * Opens a firing round (one watermark advance, one processing-time tick) up to `upTo`, and returns
+   * the limit to poll with. Timers registered inside the round that are due fire in it too, but each
+   * (key, time) at most once, and the round of the final watermark (END_OF_TIME) goes no further than
+   * the latest timer registered before it: a timer re-arming itself for later would otherwise chain
+   * forever. What a round leaves stays registered.
    */
-  beginRound(): void {
-    this.fired = new Map();
+  beginRound(upTo: number): number {
+    let limit = upTo;
+    if (upTo === Infinity) {
+      limit = -Infinity;
+      for (const e of this.heap) if (e.time > limit) limit = e.time;
+    }
+    this.inRound = true;
+    this.roundLimit = limit;
+    return limit;
   }
 
   endRound(): void {
-    this.fired = null;
+    this.inRound = false;
+    this.firedLog.length = 0;
+    this.firedIndex = null;
     if (this.heldBack.length === 0) return;
     for (const e of this.heldBack) {
-      if (e.holder.byTime.get(e.time) !== e) continue; // deleted meanwhile
+      if (e.holder.entries[e.at] !== e) continue; // deleted meanwhile
       e.heapAt = this.heap.length;
       this.heap.push(e);
       this.up(e.heapAt);
     }
     this.heldBack = [];
-  }
-
-  delete(time: number, key: unknown): void {
-    const e = this.holders.get(indexKey(key))?.byTime.get(time);
-    if (!e) return;
-    this.forget(e);
-    if (e.heapAt >= 0) this.removeHeapAt(e.heapAt);
   }
 
   /** Rebuilds the index and heap from restored state. */
@@ -105,15 +132,13 @@ export class TimerQueue {
     for (const key of this.backend.keys(this.store)) restored.push([key, (this.backend.get(this.store, key) as number[] | undefined) ?? []]);
     for (const [key, times] of restored) {
       // Fresh cells, so the index owns the arrays it mutates; restoring changes nothing to log.
-      const h: Holder = { key, order: orderOf(key), times: [], byTime: new Map() };
+      const h: Holder = { key, order: orderOf(key), times: [], entries: [], byTime: null };
       for (const time of times) {
-        if (h.byTime.has(time)) continue;
-        const e: Entry = { time, holder: h, heapAt: this.heap.length, timesAt: h.times.length };
-        h.times.push(time);
-        h.byTime.set(time, e);
+        if (find(h, time)) continue;
+        const e: Entry = { time, holder: h, heapAt: this.heap.length, at: h.times.length };
+        this.add(h, e);
         this.heap.push(e);
       }
-      this.count += h.times.length;
       if (h.times.length === 0) continue;
       this.holders.set(indexKey(key), h);
       this.backend.restore(this.store, key, h.times);
@@ -132,10 +157,9 @@ export class TimerQueue {
     const e = this.heap[0]!;
     this.forget(e);
     this.removeHeapAt(0);
-    if (this.fired) {
-      let keys = this.fired.get(e.time);
-      if (!keys) this.fired.set(e.time, (keys = new Set()));
-      keys.add(indexKey(e.holder.key));
+    if (this.inRound) {
+      this.firedLog.push(e);
+      if (this.firedIndex) this.index(this.firedIndex, e);
     }
     return { time: e.time, key: e.holder.key };
   }
@@ -144,15 +168,41 @@ export class TimerQueue {
     return this.count;
   }
 
+  /** Whether the open round fired (key, time); the index is built only when a round needs to ask. */
+  private firedThisRound(ik: unknown, time: number): boolean {
+    if (!this.firedIndex) {
+      this.firedIndex = new Map();
+      for (const e of this.firedLog) this.index(this.firedIndex, e);
+    }
+    return this.firedIndex.get(ik)?.has(time) ?? false;
+  }
+
+  private index(into: Map<unknown, Set<number>>, e: Entry): void {
+    const ik = indexKey(e.holder.key);
+    let s = into.get(ik);
+    if (!s) into.set(ik, (s = new Set()));
+    s.add(e.time);
+  }
+
+  private add(h: Holder, e: Entry): void {
+    h.times.push(e.time);
+    h.entries.push(e);
+    if (h.byTime) h.byTime.set(e.time, e);
+    else if (h.entries.length > SCAN_LIMIT) h.byTime = new Map(h.entries.map((x) => [x.time, x]));
+    this.count++;
+  }
+
   /** Drops a timer from the index and its key's state cell (swap-remove: order in the cell is free). */
   private forget(e: Entry): void {
     const h = e.holder;
     this.count--;
-    h.byTime.delete(e.time);
-    const last = h.times.pop()!;
-    if (e.timesAt < h.times.length) {
-      h.times[e.timesAt] = last;
-      h.byTime.get(last)!.timesAt = e.timesAt;
+    h.byTime?.delete(e.time);
+    const lastTime = h.times.pop()!;
+    const lastEntry = h.entries.pop()!;
+    if (e.at < h.times.length) {
+      h.times[e.at] = lastTime;
+      h.entries[e.at] = lastEntry;
+      lastEntry.at = e.at;
     }
     if (h.times.length === 0) {
       this.holders.delete(indexKey(h.key));

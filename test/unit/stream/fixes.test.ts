@@ -238,3 +238,28 @@ test('window state keyed by window start; a changelog of the earlier "start:end"
   assert.deepEqual(out, [['a', 1000, 3], ['a', 1000, 4], ['a', 2000, 1]]);
   assert.deepEqual([...(backend.get('window/windows', 'a') as Map<number, unknown>).keys()].sort(), [2000, 3000]);
 });
+
+test('the final watermark ends even when a timer re-arms itself for later; many timers on one key stay fast', async () => {
+  const job = new StreamJob({ applicationId: 'periodic' });
+  const out: Array<[string, number]> = [];
+  job.fromItems([e(0, 1, 'a'), e(100, 1, 'b'), e(12_000, 1, 'a')], { watermarks: WatermarkStrategies.monotonous<Ev>().withTimestamps((x) => x.t) })
+    .keyBy((x) => x.k)
+    .process<[string, number]>({
+      processElement(v, ctx) {
+        ctx.timers.registerEventTimeTimer(v.t - (v.t % 5000) + 4999);
+        // Thousands of timers of one key (a key the slow per-key lists made quadratic).
+        if (v.k === 'b') for (let i = 0; i < 20_000; i++) ctx.timers.registerEventTimeTimer(1_000_000 + i);
+      },
+      onTimer(time, ctx) {
+        if (time < 1_000_000) out.push([ctx.key, time]);
+        ctx.timers.registerEventTimeTimer(time + 5000); // every 5 s of event time, forever
+      },
+    })
+    .collect([]);
+  const { metrics } = await runInMemory(job);
+  // W = 11999 fires a@4999, b@4999 and their successors at 9999; the end of input fires everything
+  // up to the latest timer there was (b's 1_019_999), a's and b's 5-second chains included.
+  assert.deepEqual(out.slice(0, 4), [['a', 4999], ['b', 4999], ['a', 9999], ['b', 9999]]);
+  assert.equal(out.filter(([k]) => k === 'a').at(-1)![1], 999_999);
+  assert.ok(metrics.tasks[0]!.timers >= 2, 'the chains stay registered past the last round');
+});
