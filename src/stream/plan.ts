@@ -110,6 +110,10 @@ export class Plan {
    * timestamps, which time-based retention would take for old records and delete unread.
    */
   internalTopics(): InternalTopic[] {
+    // Asked first thing by the cluster runtime: the place to refuse what it cannot run.
+    if (this.nodes.some((n) => n.repartition) && this.nodes.some((n) => n.source?.spec.kind === 'topic' && n.source.spec.bounded)) {
+      throw new Error('bounded topic sources and repartition do not mix yet: a repartition source has no end to reach');
+    }
     return this.nodes.flatMap((n) => (n.repartition ? [{ topic: n.repartition.topic, ...(n.repartition.partitions ? { partitions: n.repartition.partitions } : {}), configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } }] : []));
   }
 

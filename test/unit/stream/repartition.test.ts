@@ -106,3 +106,17 @@ test('repartition on a cluster (simulated): tasks write the topic keyed by the n
   for (const t of tasks) t.input(source.id).end();
   assert.deepEqual(asMap(rows), batch(input));
 });
+
+test('repartition: options are checked, names number themselves, a bounded topic job is refused', () => {
+  const job = new StreamJob({ applicationId: 'rp-opts' });
+  const s = job.fromTopic<Ev>('events', { bounded: true });
+  assert.throws(() => s.repartition((e) => e.y, { name: 'no spaces' }), /names a topic/);
+  assert.throws(() => s.repartition((e) => e.y, { partitions: 0 }), /positive integer/);
+  s.repartition((e) => e.y);
+  s.repartition({ partitions: 8, outOfOrdernessMs: 5000 }); // by the record key
+  assert.deepEqual(job.plan.nodes.filter((n) => n.repartition).map((n) => [n.name, n.repartition!.topic, n.repartition!.partitions, n.source!.watermarks.outOfOrdernessMs]), [
+    ['repartition', 'rp-opts-repartition-repartition', undefined, 0],
+    ['repartition-2', 'rp-opts-repartition-2-repartition', 8, 5000],
+  ]);
+  assert.throws(() => job.plan.internalTopics(), /bounded topic sources and repartition do not mix/);
+});
