@@ -51,6 +51,11 @@ export class TimerQueue {
   private heap: Entry[] = [];
   private readonly holders = new Map<unknown, Holder>();
   private count = 0;
+  /**
+   * Holders left without timers stay indexed for a while: a key whose one timer moves (delete, then
+   * register) would otherwise allocate a new holder each time. Swept once they are the majority.
+   */
+  private emptyHolders = 0;
   // A firing round (see beginRound): its limit, what it fired, timers held back to the next round.
   private inRound = false;
   private roundLimit = -Infinity;
@@ -67,6 +72,9 @@ export class TimerQueue {
     if (!h) {
       h = { key, order: orderOf(key), times: [], entries: [], byTime: null };
       this.holders.set(ik, h);
+      this.backend.put(this.store, key, h.times);
+    } else if (h.times.length === 0) {
+      this.emptyHolders--;
       this.backend.put(this.store, key, h.times);
     } else this.backend.markChanged(this.store, key);
     const e: Entry = { time, holder: h, heapAt: this.heap.length, at: h.times.length };
@@ -128,6 +136,7 @@ export class TimerQueue {
     this.holders.clear();
     this.heldBack = [];
     this.count = 0;
+    this.emptyHolders = 0;
     const restored: Array<[unknown, number[]]> = [];
     for (const key of this.backend.keys(this.store)) restored.push([key, (this.backend.get(this.store, key) as number[] | undefined) ?? []]);
     for (const [key, times] of restored) {
@@ -205,9 +214,14 @@ export class TimerQueue {
       lastEntry.at = e.at;
     }
     if (h.times.length === 0) {
-      this.holders.delete(indexKey(h.key));
       this.backend.delete(this.store, h.key);
+      if (++this.emptyHolders > 1024 && this.emptyHolders * 2 > this.holders.size) this.sweep();
     } else this.backend.markChanged(this.store, h.key);
+  }
+
+  private sweep(): void {
+    for (const [ik, h] of this.holders) if (h.times.length === 0) this.holders.delete(ik);
+    this.emptyHolders = 0;
   }
 
   private less(a: Entry, b: Entry): boolean {

@@ -100,6 +100,16 @@ test('TimerQueue: the changelog keeps its format (one cell per key: the array of
   for (let t = r.pollDue(Infinity); t; t = r.pollDue(Infinity)) due.push([t.time, t.key]);
   assert.deepEqual(due, [[5, 'b'], [10, 'a'], [15, { k: 1 }], [25, 'b'], [40, 'b']]);
   assert.deepEqual(restored.takeChanges().map((c) => [c.key, c.value]), [['a', undefined], ['b', undefined], [{ k: 1 }, undefined]]);
+  // A key whose only timer moves, again and again (its index entry is reused).
+  for (let i = 0; i < 3000; i++) {
+    r.register(100 + i, `k${i % 2000}`);
+    if (i > 0) r.delete(100 + i - 1, `k${(i - 1) % 2000}`);
+  }
+  assert.equal(r.size, 1);
+  assert.deepEqual([...restored.keys('op/__event_timers')], ['k999']);
+  assert.deepEqual(restored.get('op/__event_timers', 'k999'), [3099]);
+  assert.deepEqual(r.pollDue(Infinity), { time: 3099, key: 'k999' });
+  assert.deepEqual([...restored.keys('op/__event_timers')], []);
 });
 
 test('timers registered in onTimer at or before the watermark fire in the same advance; re-registering the firing timer does not loop', () => {
