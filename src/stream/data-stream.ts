@@ -6,6 +6,8 @@ import type { Plan, PlanNode } from './plan.js';
 import { callbackSink, filterOperator, flatMapOperator, keyByOperator, mapOperator, processOperator, type ProcessFunction } from './runtime/basic-operators.js';
 import type { OperatorFactory } from './runtime/operator.js';
 import { isPromise, type Serde } from './serdes.js';
+import { decodeState, encodeState } from './state/state-backend.js';
+import { WatermarkStrategies } from './time/watermark-strategy.js';
 import type { OutputTag } from './types.js';
 import type { WindowAssigner } from './windows/assigners.js';
 import { collectingAggregate, reducingAggregate, windowOperator, type AggregateFunction, type WindowResultContext } from './windows/window-operator.js';
@@ -13,17 +15,69 @@ import { collectingAggregate, reducingAggregate, windowOperator, type AggregateF
 /** What the stream classes need of the job that owns them. */
 export interface JobContext {
   readonly plan: Plan;
+  /** Names the job's internal (repartition) topics. */
+  readonly applicationId: string;
 }
 
+export interface RepartitionOptions {
+  /** Names the node and its topic `<applicationId>-<name>-repartition`; default 'repartition' (then -2, -3…). */
+  name?: string;
+  /** Partitions of the topic when the runtime creates it; default: as many as the job's sources have. */
+  partitions?: number;
+  /**
+   * Watermark bound of the repartition source, which interleaves records from every upstream task:
+   * it must cover their disorder plus how far upstream tasks drift apart in event time. Default: the
+   * largest bound among the upstream sources.
+   */
+  outOfOrdernessMs?: number;
+  /** A repartition partition that receives nothing for this long stops holding back the watermark; default: the upstream sources'. */
+  idleTimeoutMs?: number;
+}
+
+/** Keys and values cross repartition topics as JSON with state's extensions (Maps, bigints, infinities). */
+const repartitionKeySerde: Serde<unknown> = {
+  name: 'repartition-key',
+  serialize: (k) => encodeState(k ?? null),
+  deserialize: (b) => (b === null ? null : decodeState(b.toString('utf8'))),
+};
+const repartitionValueSerde: Serde<unknown> = {
+  name: 'repartition-value',
+  serialize: (v) => (v === undefined ? null : encodeState(v)),
+  deserialize: (b) => (b === null ? null : decodeState(b.toString('utf8'))),
+};
+
+/** The watermark strategy a repartition inherits: the largest bound and idleness of the sources upstream. */
+function upstreamWatermarks(from: PlanNode): { bound: number | null; idle: number | undefined } {
+  let bound: number | null = null;
+  let idle: number | undefined;
+  const seen = new Set<PlanNode>();
+  const walk = (n: PlanNode) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.source) {
+      const w = n.source.watermarks;
+      if (w.outOfOrdernessMs !== null) bound = Math.max(bound ?? 0, w.outOfOrdernessMs);
+      if (w.idleTimeoutMs !== undefined) idle = Math.max(idle ?? 0, w.idleTimeoutMs);
+      return;
+    }
+    for (const e of n.inputs) walk(e.from);
+  };
+  walk(from);
+  return { bound, idle };
+}
+
+/** `K` is the record key's type: the stream's key, or what the `key` function returns. */
 export interface TopicSinkOptions<K, T> {
   /** Value codec; default JSON. */
   value?: Serde<T>;
   /** Key codec; default: strings as they are, other keys as JSON. */
   keySerde?: Serde<K>;
-  /** The record key; default: the stream's current key. */
+  /** The record key, computed from the value; default: the stream's current key. */
   key?: (value: T) => K;
   name?: string;
 }
+
+const NO_SIDE_OUTPUTS: readonly string[] = [];
 
 const defaultKeySerde: Serde<unknown> = {
   name: 'key',
@@ -45,32 +99,67 @@ export class DataStream<T, K = unknown> {
     return this.job;
   }
 
-  protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[] } = {}): DataStream<O, K2> {
+  protected add<O, K2 = K>(name: string, create: OperatorFactory, extra: { writesTopics?: string[]; sideOutputs?: readonly string[] } = {}): DataStream<O, K2> {
     const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, ...extra });
     return new DataStream<O, K2>(this.job, node);
   }
 
   map<O>(fn: (value: T) => O, name = 'map'): DataStream<O, K> {
-    return this.add(name, () => mapOperator(fn as (v: unknown) => unknown));
+    return this.add(name, () => mapOperator(fn as (v: unknown) => unknown), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   filter(fn: (value: T) => boolean, name = 'filter'): DataStream<T, K> {
-    return this.add(name, () => filterOperator(fn as (v: unknown) => boolean));
+    return this.add(name, () => filterOperator(fn as (v: unknown) => boolean), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   flatMap<O>(fn: (value: T) => Iterable<O>, name = 'flatMap'): DataStream<O, K> {
-    return this.add(name, () => flatMapOperator(fn as (v: unknown) => Iterable<unknown>));
+    return this.add(name, () => flatMapOperator(fn as (v: unknown) => Iterable<unknown>), { sideOutputs: NO_SIDE_OUTPUTS });
   }
 
   /**
    * Partitions the stream by key: state, timers and windows downstream are per key. The input must
    * already be partitioned by the same key across tasks (records keyed by it, as the quote feed is by
-   * symbol); otherwise, for multi-partition topics, write it through a topic keyed by it first
-   * (`toTopic(…, { key })` and a new source), as Kafka Streams' repartition topics do.
+   * symbol); otherwise, for multi-partition topics, follow it with `.repartition()`.
    */
   keyBy<K2>(selector: (value: T) => K2, name = 'keyBy'): KeyedStream<T, K2> {
-    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown) });
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create: () => keyByOperator(selector as (v: unknown) => unknown), sideOutputs: NO_SIDE_OUTPUTS });
     return new KeyedStream<T, K2>(this.job, node);
+  }
+
+  /**
+   * Re-keys the stream across tasks, as Kafka Streams' repartition topics do: on a cluster the records
+   * go through the internal topic `<applicationId>-<name>-repartition`, keyed by the new key (JSON
+   * values, the event time as record timestamp, in the job's transactions under exactly-once), and are
+   * read back — read_committed — as a new source, partition p in task p. Event time downstream then
+   * comes from the repartition source's own watermark (see RepartitionOptions.outOfOrdernessMs). In
+   * memory (one task) it only re-keys. Without `keyFn`, the stream's current key is kept.
+   */
+  repartition<K2>(keyFn: (value: T) => K2, opts?: RepartitionOptions): KeyedStream<T, K2>;
+  repartition(opts?: RepartitionOptions): KeyedStream<T, K>;
+  repartition<K2>(keyFnOrOpts?: ((value: T) => K2) | RepartitionOptions, maybeOpts: RepartitionOptions = {}): KeyedStream<T, K | K2> {
+    if (typeof keyFnOrOpts === 'function') return this.keyBy(keyFnOrOpts).repartition(maybeOpts);
+    const opts = keyFnOrOpts ?? {};
+    if (opts.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new Error(`a repartition name must be letters, digits, '.', '_' or '-' (it names a topic), got '${opts.name}'`);
+    if (opts.partitions !== undefined && !(Number.isInteger(opts.partitions) && opts.partitions > 0)) throw new Error(`repartition partitions must be a positive integer, got ${opts.partitions}`);
+    const name = opts.name ?? this.job.plan.uniqueName('repartition');
+    const up = upstreamWatermarks(this.node);
+    const bound = opts.outOfOrdernessMs ?? up.bound;
+    let watermarks = bound === null ? WatermarkStrategies.none<unknown>() : WatermarkStrategies.boundedOutOfOrderness<unknown>(bound);
+    const idle = opts.idleTimeoutMs ?? up.idle;
+    if (idle !== undefined) watermarks = watermarks.withIdleness(idle);
+    const topic = `${this.job.applicationId}-${name}-repartition`;
+    const node = this.job.plan.add({
+      name,
+      exactName: true,
+      inputs: [{ from: this.node }],
+      sideOutputs: NO_SIDE_OUTPUTS,
+      repartition: { topic, ...(opts.partitions ? { partitions: opts.partitions } : {}) },
+      source: {
+        spec: { kind: 'topic', topic, keySerde: repartitionKeySerde, valueSerde: repartitionValueSerde, startFrom: 'earliest', bounded: false },
+        watermarks,
+      },
+    });
+    return new KeyedStream<T, K>(this.job, node);
   }
 
   /**
@@ -85,12 +174,17 @@ export class DataStream<T, K = unknown> {
 
   /** Merges streams of the same type; the watermark is the minimum of the inputs'. */
   union(...others: DataStream<T, K>[]): DataStream<T, K> {
-    const node = this.job.plan.add({ name: 'union', inputs: [this.node, ...others.map((o) => o.node)].map((from) => ({ from })) });
+    const node = this.job.plan.add({ name: 'union', inputs: [this.node, ...others.map((o) => o.node)].map((from) => ({ from })), sideOutputs: NO_SIDE_OUTPUTS });
     return new DataStream<T, K>(this.job, node);
   }
 
   /** The records the node sent to a side output. */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X, K> {
+    const known = this.node.sideOutputs;
+    if (known && !known.includes(tag.id)) {
+      const hint = this.node.windowed ? ` (give it with .sideOutputLateData(tag) before aggregating)` : '';
+      throw new Error(`'${this.node.name}' emits no side output '${tag.id}'${hint}`);
+    }
     const node = this.job.plan.add({ name: `${this.node.name}.${tag.id}`, inputs: [{ from: this.node, tag: tag.id }] });
     return new DataStream<X, K>(this.job, node);
   }
@@ -134,8 +228,11 @@ export class DataStream<T, K = unknown> {
     return into;
   }
 
-  /** Writes the stream to a topic; under exactly-once, in the job's transactions. */
-  toTopic(topic: string, opts: TopicSinkOptions<K, T> = {}): void {
+  /**
+   * Writes the stream to a topic; under exactly-once, in the job's transactions. The record key is
+   * the stream's key, or `key(value)` (its type, not the stream's, is what `keySerde` must write).
+   */
+  toTopic<RK = K>(topic: string, opts: TopicSinkOptions<RK, T> = {}): void {
     const valueSerde = (opts.value ?? jsonSerde) as Serde<unknown>;
     const keySerde = (opts.keySerde ?? defaultKeySerde) as Serde<unknown>;
     const keyOf = opts.key as ((v: unknown) => unknown) | undefined;
@@ -194,10 +291,10 @@ export class KeyedStream<T, K> extends DataStream<T, K> {
     return new WindowedStream<T, K>(this, undefined, size);
   }
 
-  /** @internal */
+  /** @internal A window operator node; its only side output is the late-data tag, when given. */
   addWindow<O>(name: string, create: OperatorFactory, lateTag?: string): DataStream<O, K> {
-    void lateTag;
-    return this.add<O, K>(name, create);
+    const node = this.job.plan.add({ name, inputs: [{ from: this.node }], create, sideOutputs: lateTag ? [lateTag] : [], windowed: true });
+    return new DataStream<O, K>(this.job, node);
   }
 }
 
@@ -230,7 +327,7 @@ export class WindowedStream<T, K> {
       ...(this.lateTag ? { lateTag: this.lateTag } : {}),
       ...(this.count !== undefined ? { count: this.count } : {}),
     };
-    return this.keyed.addWindow<O>(name, () => windowOperator(spec));
+    return this.keyed.addWindow<O>(name, () => windowOperator(spec), this.lateTag);
   }
 
   reduce<O = T>(fn: (a: T, b: T) => T, result?: (result: T, ctx: WindowResultContext<K>) => O, name = 'window'): DataStream<O, K> {

@@ -131,7 +131,7 @@ export class StreamJob implements JobContext {
 
   /** Whether the job reads topics (and so runs on a cluster). */
   readsTopics(): boolean {
-    return this.plan.topicSources().length > 0;
+    return this.plan.readsTopics();
   }
 
   writesTopics(): string[] {

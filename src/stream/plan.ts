@@ -41,6 +41,26 @@ export interface SourceSpec {
   watermarks: WatermarkStrategy<unknown>;
 }
 
+/**
+ * A repartition (Kafka Streams' repartition topics): on a cluster the node's input is written to an
+ * internal topic keyed by the stream's key, and the node reads that topic back as a source of its
+ * own, so downstream operators see every record of a key in one task. In memory (one task) the node
+ * passes records through.
+ */
+export interface RepartitionSpec {
+  /** `<applicationId>-<name>-repartition`. */
+  topic: string;
+  /** Partitions when the runtime creates the topic; default: as many as the job's sources have. */
+  partitions?: number;
+}
+
+/** A topic the runtime creates for the job itself (besides its changelog). */
+export interface InternalTopic {
+  topic: string;
+  partitions?: number;
+  configs: Record<string, string>;
+}
+
 export interface PlanNode {
   readonly id: number;
   /** Unique within the job; state, changelog entries and metrics are filed under it. */
@@ -48,6 +68,15 @@ export interface PlanNode {
   readonly inputs: PlanEdge[];
   readonly source?: SourceSpec;
   readonly create?: OperatorFactory;
+  /**
+   * The side-output tags the node can emit, so getSideOutput can refuse a tag that would never see a
+   * record; undefined: any tag (a process function chooses at run time).
+   */
+  readonly sideOutputs?: readonly string[];
+  /** A window operator (error messages). */
+  readonly windowed?: boolean;
+  /** Set on a repartition node, which also has `source` (how the topic is read back). */
+  readonly repartition?: RepartitionSpec;
   /** Output topics this node writes (sinks), so the runtime can check or create them. */
   readonly writesTopics?: string[];
   /** A join: the topics behind its inputs must have the same partition count (see joins/co-partitioning.ts). */
@@ -80,6 +109,24 @@ export class Plan {
     return this.nodes.filter((n) => n.source);
   }
 
+  /** Whether a user source reads a topic: the job then runs on a cluster, and repartitions go through topics. */
+  readsTopics(): boolean {
+    return this.nodes.some((n) => n.source?.spec.kind === 'topic' && !n.repartition);
+  }
+
+  /**
+   * Repartition topics. Kept forever (retention.ms -1): their records carry event times as
+   * timestamps, which time-based retention would take for old records and delete unread.
+   */
+  internalTopics(): InternalTopic[] {
+    // Asked first thing by the cluster runtime: the place to refuse what it cannot run.
+    if (this.nodes.some((n) => n.repartition) && this.nodes.some((n) => n.source?.spec.kind === 'topic' && n.source.spec.bounded)) {
+      throw new Error('bounded topic sources and repartition do not mix yet: a repartition source has no end to reach');
+    }
+    return this.nodes.flatMap((n) => (n.repartition ? [{ topic: n.repartition.topic, ...(n.repartition.partitions ? { partitions: n.repartition.partitions } : {}), configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } }] : []));
+  }
+
+  /** Topic sources, repartition topics included (on a cluster they are read like any other). */
   topicSources(): Array<PlanNode & { source: SourceSpec & { spec: TopicSourceSpec } }> {
     return this.nodes.filter((n) => n.source?.spec.kind === 'topic') as Array<PlanNode & { source: SourceSpec & { spec: TopicSourceSpec } }>;
   }

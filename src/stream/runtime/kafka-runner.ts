@@ -121,21 +121,26 @@ export class ClusterJobRunner {
 
   private async prepareTopics(): Promise<number> {
     const existing = new Set(await this.admin.listTopics({ includeInternal: false }));
+    // Repartition topics: the job's own, created below with the changelog (plan.internalTopics()).
+    const internal = new Map(this.job.plan.internalTopics().map((t) => [t.topic, t]));
     let partitions = 0;
     const counts = new Map<string, number>();
     for (const s of this.sources) {
+      if (internal.has(s.spec.topic)) continue;
       if (!existing.has(s.spec.topic)) throw new Error(`source topic ${s.spec.topic} does not exist`);
       const [info] = await this.admin.describeTopics([s.spec.topic]);
       counts.set(s.spec.topic, info!.partitions.length);
       partitions = Math.max(partitions, info!.partitions.length);
     }
+    for (const t of internal.values()) partitions = Math.max(partitions, t.partitions ?? 0);
+    for (const t of internal.values()) counts.set(t.topic, t.partitions ?? partitions);
     checkCoPartitioning(this.job.plan, (topic) => counts.get(topic));
-    const missing = [this.changelog, ...this.job.writesTopics()].filter((t) => !existing.has(t));
+    const missing = [this.changelog, ...internal.keys(), ...this.job.writesTopics()].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await this.admin.createTopics(missing.map((name) => ({
         name,
-        partitions,
-        ...(name === this.changelog ? { configs: { 'cleanup.policy': 'compact' } } : {}),
+        partitions: internal.get(name)?.partitions ?? partitions,
+        ...(name === this.changelog ? { configs: { 'cleanup.policy': 'compact' } } : internal.has(name) ? { configs: internal.get(name)!.configs } : {}),
       }))).catch((err: Error) => {
         // Another instance may have created them first.
         if (!/already exists/i.test(err.message)) throw err;

@@ -42,7 +42,8 @@ export async function runInMemory(job: StreamJob, opts: LocalRunOptions = {}): P
   const task = new Task(job.plan, -1, new StateBackend(false), writer);
   let recordsIn = 0;
   try {
-    const drivers = job.plan.sources().map((node) => {
+    // Repartition nodes are sources only on a cluster; here they pass records through.
+    const drivers = job.plan.sources().filter((node) => !node.repartition).map((node) => {
       const spec = node.source!.spec as ItemsSourceSpec;
       const input = task.input(node.id);
       const items = spec.items();

@@ -1,6 +1,7 @@
 // Job metrics as JSON: per operator records in/out (summed over the instance's tasks), late drops,
 // watermark; per task input lag and state size. Rates are computed by whoever samples twice.
 import type { Task } from './task.js';
+import { isTimerStore } from './timers.js';
 
 export interface OperatorMetrics {
   name: string;
@@ -11,10 +12,23 @@ export interface OperatorMetrics {
   watermark: number | null;
 }
 
+export interface StoreMetrics {
+  /** `<operator>/<state name>`. */
+  store: string;
+  /** Keys holding a cell in the store. */
+  keys: number;
+  /** Entries: 1 per value cell, the size of a MapState, the length of a ListState. */
+  entries: number;
+}
+
 export interface TaskMetrics {
   partition: number;
   watermark: number | null;
+  /** Keyed state entries over the task's stores (see StoreMetrics), timers left out: they are `timers`. */
   stateEntries: number;
+  /** Per store (timer stores left out), largest first. */
+  stores: StoreMetrics[];
+  /** Registered event-time and processing-time timers. */
   timers: number;
   /** Records between the task's position and the end of its input partitions (topics only). */
   lag?: number;
@@ -48,10 +62,12 @@ export function snapshotMetrics(applicationId: string, tasks: readonly Task[], l
     operators: [...operators.values()],
     tasks: tasks.map((t) => {
       const lag = lagOf?.(t);
+      const stores = t.backend.storeStats().filter((s) => !isTimerStore(s.store) && s.keys > 0).sort((a, b) => b.entries - a.entries || (a.store < b.store ? -1 : 1));
       return {
         partition: t.partition,
         watermark: finite(t.watermark()),
-        stateEntries: t.backend.size(),
+        stateEntries: stores.reduce((n, s) => n + s.entries, 0),
+        stores,
         timers: t.nodes.reduce((s, n) => s + n.timerCount(), 0),
         ...(lag !== undefined ? { lag } : {}),
       };

@@ -3,7 +3,7 @@
 // operators; watermarks flow the same way, each operator seeing the minimum over its active inputs,
 // and event-time timers fire as the watermark passes them. All state lives in the task's
 // StateBackend, so the task can be committed, dropped and rebuilt elsewhere from its changelog.
-import type { Plan, PlanNode } from '../plan.js';
+import type { Plan, PlanNode, TopicSourceSpec } from '../plan.js';
 import type { StateBackend } from '../state/state-backend.js';
 import { WatermarkGenerator } from '../time/watermark-strategy.js';
 import { END_OF_TIME, NO_WATERMARK, type Emitter, type KeyedStateStore, type TimeDomain, type TimerService } from '../types.js';
@@ -146,10 +146,18 @@ export class NodeRuntime {
   private advanceTo(watermark: number): void {
     this.watermark = watermark;
     if (this.op) {
-      if (this.op.onTimer) {
-        for (let t = this.eventTimers.pollDue(watermark); t; t = this.eventTimers.pollDue(watermark)) {
-          this.key = t.key;
-          this.op.onTimer(t.time, t.key, 'event');
+      if (this.op.onTimer && this.eventTimers.peekTime() <= watermark) {
+        // Timers that onTimer registers at or before the watermark are due too: the loop polls until
+        // none is, and ends because a round fires each (key, time) once and the final round stops at
+        // the latest timer it started with (see TimerQueue.beginRound).
+        const limit = this.eventTimers.beginRound(watermark);
+        try {
+          for (let t = this.eventTimers.pollDue(limit); t; t = this.eventTimers.pollDue(limit)) {
+            this.key = t.key;
+            this.op.onTimer(t.time, t.key, 'event');
+          }
+        } finally {
+          this.eventTimers.endRound();
         }
       }
       this.op.onWatermark?.(watermark);
@@ -165,9 +173,14 @@ export class NodeRuntime {
   /** Fires processing-time timers due by `now`. */
   processingTime(now: number): void {
     if (!this.op?.onTimer || this.processingTimers.peekTime() > now) return;
-    for (let t = this.processingTimers.pollDue(now); t; t = this.processingTimers.pollDue(now)) {
-      this.key = t.key;
-      this.op.onTimer(t.time, t.key, 'processing' as TimeDomain);
+    const limit = this.processingTimers.beginRound(now);
+    try {
+      for (let t = this.processingTimers.pollDue(limit); t; t = this.processingTimers.pollDue(limit)) {
+        this.key = t.key;
+        this.op.onTimer(t.time, t.key, 'processing' as TimeDomain);
+      }
+    } finally {
+      this.processingTimers.endRound();
     }
   }
 
@@ -231,6 +244,19 @@ export class SourceInput {
   }
 }
 
+/**
+ * Writes a repartition node's input to its topic with the codecs the node reads it back with: keyed by
+ * the stream's key (so the producer's key hash picks the partition), at the record's event time.
+ */
+function repartitionWriter(spec: TopicSourceSpec): Operator {
+  let writer: RecordWriter;
+  const { topic, keySerde, valueSerde } = spec;
+  return {
+    open: (c) => (writer = c.writer),
+    process: (v, ts, key) => writer.write(topic, keySerde.serialize(key) as Buffer | string | null, valueSerde.serialize(v) as Buffer | string | null, ts),
+  };
+}
+
 export class Task {
   readonly nodes: NodeRuntime[];
   readonly inputs = new Map<number, SourceInput>();
@@ -243,11 +269,22 @@ export class Task {
     /** Source nodes this task reads (a task of a multi-topic job may lack some). */
     sourceNodes: readonly PlanNode[] = plan.sources(),
   ) {
+    // A job that reads topics runs on a cluster: its repartitions write their topic and read it back
+    // as a source. Otherwise (in memory, one task) a repartition node passes records through.
+    const viaTopics = plan.readsTopics();
+    if (viaTopics && plan.nodes.some((n) => n.repartition) && plan.topicSources().some((n) => n.source.spec.bounded)) {
+      throw new Error('bounded topic sources and repartition do not mix yet: a repartition source has no end to reach');
+    }
     this.nodes = plan.nodes.map((n) => new NodeRuntime(n, this));
     for (const n of plan.nodes) {
       n.inputs.forEach((edge, input) => {
         const from = this.nodes[edge.from.id]!;
-        const target = { node: this.nodes[n.id]!, input };
+        let target = { node: this.nodes[n.id]!, input };
+        if (n.repartition && viaTopics) {
+          const write = new NodeRuntime({ id: this.nodes.length, name: `${n.name}.write`, inputs: [edge], create: () => repartitionWriter(n.source!.spec as TopicSourceSpec) }, this);
+          this.nodes.push(write);
+          target = { node: write, input: 0 };
+        }
         if (edge.tag === undefined) from.main.push(target);
         else {
           let list = from.side.get(edge.tag);
@@ -258,12 +295,13 @@ export class Task {
     }
     for (const node of this.nodes) node.open();
     for (const s of sourceNodes) {
+      if (s.repartition && !viaTopics) continue;
       const w = s.source!.watermarks;
       this.inputs.set(s.id, new SourceInput(this.nodes[s.id]!, w.timestampOf as ((v: unknown, ts: number) => number) | undefined, w.outOfOrdernessMs, w.idleTimeoutMs));
     }
     // A source of the plan this task does not read (a topic with fewer partitions) must not hold
     // back the watermark of operators that join it with the others.
-    for (const s of plan.sources()) if (!this.inputs.has(s.id)) this.nodes[s.id]!.sourceWatermark(NO_WATERMARK, true);
+    for (const s of plan.sources()) if (!this.inputs.has(s.id) && (viaTopics || !s.repartition)) this.nodes[s.id]!.sourceWatermark(NO_WATERMARK, true);
   }
 
   input(sourceNodeId: number): SourceInput {

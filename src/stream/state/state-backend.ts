@@ -73,11 +73,26 @@ export class StateBackend {
     return [...this.stores.keys()];
   }
 
-  /** Number of cells, for metrics. */
+  /** Number of cells (one per store and key), whatever they hold. */
   size(): number {
     let n = 0;
     for (const s of this.stores.values()) n += s.size;
     return n;
+  }
+
+  /**
+   * Per store, its keys and its entries: a value cell is one entry, a MapState cell one per map key,
+   * a ListState cell one per element — what grows when state grows, which a count of cells hides
+   * (a key's windows all live in one MapState cell). Walks every cell: for metrics, not per record.
+   */
+  storeStats(): Array<{ store: string; keys: number; entries: number }> {
+    const out = [];
+    for (const [store, cells] of this.stores) {
+      let entries = 0;
+      for (const v of cells.values()) entries += v instanceof Map ? v.size : Array.isArray(v) ? v.length : 1;
+      out.push({ store, keys: cells.size, entries });
+    }
+    return out;
   }
 
   takeChanges(): StateChange[] {

@@ -9,6 +9,11 @@ export interface WindowAssigner {
   assign(timestamp: number): TimeWindow[];
   /** Session windows merge when they overlap. */
   readonly merging: boolean;
+  /**
+   * Every window's length, for assigners whose windows all have one (tumbling, sliding): the window
+   * operator then files a window under its start alone.
+   */
+  readonly sizeMs?: number;
   describe(): string;
 }
 
@@ -24,6 +29,7 @@ function tumbling(sizeMs: number, offsetMs: number, eventTime: boolean): WindowA
     kind: 'tumbling',
     eventTime,
     merging: false,
+    sizeMs,
     assign(ts) {
       const start = ts - mod(ts - offsetMs, sizeMs);
       return [{ start, end: start + sizeMs }];
@@ -39,6 +45,7 @@ function sliding(sizeMs: number, slideMs: number, offsetMs: number, eventTime: b
     kind: 'sliding',
     eventTime,
     merging: false,
+    sizeMs,
     assign(ts) {
       const out: TimeWindow[] = [];
       const last = ts - mod(ts - offsetMs, slideMs);

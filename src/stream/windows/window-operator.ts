@@ -4,9 +4,11 @@
 // kept that much longer and each late record fires it again with the updated result (Flink's
 // behaviour); records later than that go to the late-data side output, or are counted and dropped.
 //
-// State per key: a MapState from "start:end" to the window's accumulator. Event-time timers at
-// end - 1 fire the window, at end - 1 + lateness clean it up; both live in keyed state, so a restored
-// task fires exactly the windows the original would have.
+// State per key: a MapState from the window's start to its accumulator (windows of one assigner all
+// have its size, so the start names a window; a number key spares building and hashing a string per
+// record and window). Event-time timers at end - 1 fire the window, at end - 1 + lateness clean it up;
+// both live in keyed state, so a restored task fires exactly the windows the original would have.
+// Changelogs written before kept "start:end" strings; open() converts them.
 import type { Operator, OperatorContext } from '../runtime/operator.js';
 import type { MapState, TimeWindow } from '../types.js';
 import type { WindowAssigner } from './assigners.js';
@@ -44,15 +46,19 @@ interface SessionWindow {
   acc: unknown;
 }
 
-const id = (w: TimeWindow) => `${w.start}:${w.end}`;
-const parse = (s: string): TimeWindow => {
-  const i = s.indexOf(':');
-  return { start: Number(s.slice(0, i)), end: Number(s.slice(i + 1)) };
-};
+/** A restored cell of the earlier format, keyed "start:end", rekeyed by start. */
+function migrateWindowCell(cell: Map<unknown, unknown>): Map<number, unknown> | undefined {
+  let old = false;
+  for (const k of cell.keys()) if (typeof k === 'string') old = true;
+  if (!old) return undefined;
+  const out = new Map<number, unknown>();
+  for (const [k, acc] of cell) out.set(typeof k === 'string' ? Number(k.slice(0, k.indexOf(':'))) : (k as number), acc);
+  return out;
+}
 
 export function windowOperator(spec: WindowSpec): Operator {
   let ctx: OperatorContext;
-  let windows: MapState<string, unknown>;
+  let windows: MapState<number, unknown>;
   let sessions: MapState<'s', SessionWindow[]>;
   let counts: MapState<'c', { n: number; acc: unknown }>;
   const lateness = spec.allowedLatenessMs;
@@ -60,6 +66,8 @@ export function windowOperator(spec: WindowSpec): Operator {
   const resultOf = spec.result;
   const assigner = spec.assigner;
   const eventTime = assigner.eventTime;
+  const size = assigner.sizeMs!;
+  if (spec.count === undefined && !assigner.merging && !(size > 0)) throw new Error(`window assigner '${assigner.describe()}' gives no fixed window size (sizeMs)`);
 
   const fire = (key: unknown, w: TimeWindow, acc: unknown, late: boolean) => {
     const r = agg.getResult(acc);
@@ -110,7 +118,12 @@ export function windowOperator(spec: WindowSpec): Operator {
   return {
     open(c) {
       ctx = c;
-      windows = c.state.mapState<string, unknown>('windows');
+      windows = c.state.mapState<number, unknown>('windows');
+      const store = `${c.name}/windows`;
+      for (const key of [...c.backend.keys(store)]) {
+        const migrated = migrateWindowCell(c.backend.get(store, key) as Map<unknown, unknown>);
+        if (migrated) c.backend.put(store, key, migrated);
+      }
       sessions = c.state.mapState<'s', SessionWindow[]>('sessions');
       counts = c.state.mapState<'c', { n: number; acc: unknown }>('count');
     },
@@ -126,15 +139,16 @@ export function windowOperator(spec: WindowSpec): Operator {
         // A window past its lateness is gone; the record is late for it.
         if (eventTime && last + lateness <= wm) continue;
         assigned = true;
-        const k = id(w);
-        const had = windows.get(k);
+        const had = windows.get(w.start);
         const acc = agg.add(v, had === undefined ? agg.createAccumulator() : had);
-        windows.put(k, acc);
-        if (eventTime && last <= wm) {
-          // Late but within the allowed lateness: the window already fired; fire the update.
-          fire(key, w, acc, true);
-        } else if (had === undefined) {
-          registerFire(last);
+        windows.put(w.start, acc);
+        const isLate = eventTime && last <= wm;
+        // Late but within the allowed lateness: the window already fired; fire the update.
+        if (isLate) fire(key, w, acc, true);
+        if (had === undefined) {
+          if (!isLate) registerFire(last);
+          // Even when the window's first record is late: without its cleanup timer the state of a key
+          // that never comes back would stay forever.
           if (lateness > 0) ctx.timers.registerEventTimeTimer(last + lateness);
         }
       }
@@ -156,10 +170,10 @@ export function windowOperator(spec: WindowSpec): Operator {
         else sessions.clear();
         return;
       }
-      for (const [k, acc] of [...windows.entries()]) {
-        const w = parse(k);
-        if (w.end - 1 === time) fire(key, w, acc, false);
-        if (w.end - 1 + lateness <= time) windows.remove(k);
+      for (const [start, acc] of [...windows.entries()]) {
+        const last = start + size - 1;
+        if (last === time) fire(key, { start, end: start + size }, acc, false);
+        if (last + lateness <= time) windows.remove(start);
       }
     },
   };

@@ -11,8 +11,7 @@
 // lands in their late output and not in a result.
 //
 // Expiries are rounded up to a grain so that a symbol holds one timer per grain instead of one per
-// quote: timers of one key are kept in a list by the runtime, and thousands of them per key make
-// registration slow.
+// quote: fewer timers in memory, and fewer timer changes in the changelog.
 import type { Quote } from '../../../sources/quote.js';
 import { OutputTag, type DataStream, type MapState } from '../../../stream/index.js';
 import { addTrade, hasTrade } from './common.js';
