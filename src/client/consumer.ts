@@ -36,6 +36,12 @@ export interface ConsumerOptions {
   isolationLevel?: 0 | 1;
   /** Where to go on OFFSET_OUT_OF_RANGE: 'earliest' (default), 'latest', or 'none' to throw. */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  /**
+   * poll() sends the next round's Fetch requests before it returns, so the broker reads and sends
+   * while the caller processes (default false). The answer is decoded only by the next poll(), and
+   * only if nothing moved meanwhile (assign, seek, pause, resume); otherwise it is dropped.
+   */
+  prefetch?: boolean;
 }
 
 export interface ConsumerRecord {
@@ -73,6 +79,13 @@ interface PartitionState {
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** One leader's Fetch answer, not decoded yet. */
+interface FetchAnswer {
+  leader: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  res: any;
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Consumer {
@@ -80,6 +93,9 @@ export class Consumer {
   private readonly admin: Admin;
   private readonly opts: Required<ConsumerOptions>;
   private closed = false;
+  /** Bumped by everything that moves positions or changes what is fetched: a prefetch from before is stale. */
+  private epoch = 0;
+  private prefetched: { epoch: number; answers: Promise<FetchAnswer[] | null> } | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -93,11 +109,13 @@ export class Consumer {
       partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
       isolationLevel: options.isolationLevel ?? 0,
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
+      prefetch: options.prefetch ?? false,
     };
   }
 
   /** Replaces the assignment. */
   assign(partitions: readonly TopicPartitionOffset[]): void {
+    this.epoch++;
     this.states.clear();
     for (const p of partitions) {
       const start = p.offset ?? 'latest';
@@ -109,6 +127,7 @@ export class Consumer {
   seek(topic: string, partition: number, offset: StartOffset): void {
     const s = this.states.get(key(topic, partition));
     if (!s) throw new KafkaClientError('NOT_ASSIGNED', `topic ${topic} partition ${partition} is not assigned`);
+    this.epoch++;
     s.start = offset;
     s.position = typeof offset === 'number' ? offset : undefined;
   }
@@ -124,6 +143,7 @@ export class Consumer {
 
   /** Leaves assigned partitions out of fetches until resume(); unassigned ones are ignored. */
   pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    this.epoch++;
     for (const p of partitions) {
       const s = this.states.get(key(p.topic, p.partition));
       if (s) s.paused = true;
@@ -131,6 +151,7 @@ export class Consumer {
   }
 
   resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    this.epoch++;
     for (const p of partitions) {
       const s = this.states.get(key(p.topic, p.partition));
       if (s) s.paused = false;
@@ -147,8 +168,28 @@ export class Consumer {
    * non-empty batches. Positions have moved past them when it returns; errors are the caller's.
    */
   async poll(): Promise<ConsumerBatch[]> {
-    await this.resolvePositions();
-    return this.fetchRound();
+    const pre = this.prefetched;
+    this.prefetched = undefined;
+    let out: ConsumerBatch[] | undefined;
+    if (pre !== undefined && pre.epoch === this.epoch) {
+      const answers = await pre.answers;
+      // Still nothing moved while we waited: the answers are for the current positions.
+      if (answers !== null && pre.epoch === this.epoch) out = this.decodeRound(answers);
+    }
+    if (out === undefined) {
+      await this.resolvePositions();
+      out = await this.fetchRound();
+    }
+    if (this.opts.prefetch && !this.closed) this.prefetch();
+    return out;
+  }
+
+  /** Sends the next round's requests now; a failure just means poll() fetches afresh. */
+  private prefetch(): void {
+    for (const s of this.states.values()) if (s.position === undefined) return;
+    const epoch = this.epoch;
+    const answers = this.requestRound().then((a) => (a.length === 0 ? null : a), () => null);
+    this.prefetched = { epoch, answers };
   }
 
   /** Resolves 'earliest' / 'latest' / timestamp starts with ListOffsets, per topic. */
@@ -221,6 +262,16 @@ export class Consumer {
   }
 
   private async fetchRound(): Promise<ConsumerBatch[]> {
+    const answers = await this.requestRound();
+    if (answers.length === 0) {
+      await sleep(this.opts.maxWaitMs);
+      return [];
+    }
+    return this.decodeRound(answers);
+  }
+
+  /** One Fetch per leader of the fetchable partitions; nothing decoded, no state changed. */
+  private async requestRound(): Promise<FetchAnswer[]> {
     const byLeader = new Map<number, PartitionState[]>();
     for (const s of this.states.values()) {
       if (s.position === undefined || s.paused) continue;
@@ -229,15 +280,15 @@ export class Consumer {
       if (!list) byLeader.set(leader, (list = []));
       list.push(s);
     }
-    if (byLeader.size === 0) {
-      await sleep(this.opts.maxWaitMs);
-      return [];
-    }
-    const results = await Promise.all([...byLeader].map(([leader, list]) => this.fetchFrom(leader, list)));
-    return results.flat();
+    return Promise.all([...byLeader].map(async ([leader, list]) => ({ leader, res: await this.fetchFrom(leader, list) })));
   }
 
-  private async fetchFrom(leader: number, list: PartitionState[]): Promise<ConsumerBatch[]> {
+  private decodeRound(answers: FetchAnswer[]): ConsumerBatch[] {
+    return answers.flatMap(({ leader, res }) => this.decodeAnswer(leader, res));
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async fetchFrom(leader: number, list: PartitionState[]): Promise<any> {
     const conn = await this.cluster.brokerConnection(leader);
     const topics = new Map<string, PartitionState[]>();
     for (const s of list) {
@@ -264,6 +315,11 @@ export class Consumer {
       },
       { timeoutMs: this.opts.maxWaitMs + this.cluster.requestTimeoutMs },
     );
+    return res;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private decodeAnswer(leader: number, res: any): ConsumerBatch[] {
     if (res.errorCode) throw kafkaError(res.errorCode, `Fetch from broker ${leader}`);
     const out: ConsumerBatch[] = [];
     let retriable: Error | undefined;

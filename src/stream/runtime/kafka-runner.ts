@@ -94,6 +94,7 @@ export class ClusterJobRunner {
   private inTransaction = false;
   private lastEndCheck = 0;
   private readonly lag = new Map<string, number>();
+  private finalMetrics: JobMetrics | undefined;
 
   constructor(private readonly job: StreamJob, private readonly opts: ClusterRunOptions) {
     this.client = new KafkaClient({ bootstrapServers: opts.bootstrapServers, clientId: job.applicationId });
@@ -176,6 +177,8 @@ export class ClusterJobRunner {
       isolationLevel: eos ? 1 : 0,
       autoOffsetReset: 'earliest',
       maxWaitMs: 100,
+      // The broker reads and sends the next round while this process works through the last one.
+      prefetch: true,
       ...(process.env['KAPPA_DEBUG_GROUP'] ? { log: (l: string) => this.log(`[group] ${l}`) } : {}),
     });
     this.consumer.subscribe(this.sources.map((s) => s.spec.topic), {
@@ -215,7 +218,7 @@ export class ClusterJobRunner {
       await this.consumer.close().catch(() => {});
       await this.client.close().catch(() => {});
     }
-    return { recordsIn: this.recordsIn, metrics: this.metrics() };
+    return { recordsIn: this.recordsIn, metrics: this.finalMetrics ?? this.metrics() };
   }
 
   /** Ends the run: closing the consumer revokes the tasks, which commits their work, then leaves the group. */
@@ -228,6 +231,8 @@ export class ClusterJobRunner {
   private finish(): void {
     if (this.stopping) return;
     this.stopping = true;
+    // Closing revokes the tasks (their metrics go with them): what run() reports is taken now.
+    this.finalMetrics = this.metrics();
     setImmediate(() => void this.consumer.close().catch(() => {}));
   }
 
