@@ -60,6 +60,13 @@ export interface ConsumerBatch {
   partition: number;
   highWatermark: number;
   records: ConsumerRecord[];
+  /**
+   * The partition's position after this batch. It can lie past the last record: transaction markers
+   * and aborted records take offsets too. A fetch that moved the position over nothing but those comes
+   * as a batch without records, so a reader that tracks positions (to commit them, or to know it has
+   * reached an end offset) sees the move.
+   */
+  nextOffset: number;
 }
 
 export interface RunHandlers {
@@ -341,8 +348,9 @@ export class Consumer {
           throw err;
         }
         s.highWatermark = p.highWatermark;
+        const before = s.position;
         const batch = this.decode(s, p.records, this.opts.isolationLevel === 1 ? p.abortedTransactions : null);
-        if (batch.records.length > 0) out.push({ ...batch, highWatermark: p.highWatermark });
+        if (batch.records.length > 0 || s.position > before) out.push({ ...batch, highWatermark: p.highWatermark, nextOffset: s.position });
       }
     }
     if (retriable && out.length === 0) throw retriable;
@@ -350,7 +358,7 @@ export class Consumer {
     return out;
   }
 
-  private decode(s: PartitionState, records: Buffer | null, aborted: readonly { producerId: number; firstOffset: number }[] | null): Omit<ConsumerBatch, 'highWatermark'> {
+  private decode(s: PartitionState, records: Buffer | null, aborted: readonly { producerId: number; firstOffset: number }[] | null): Omit<ConsumerBatch, 'highWatermark' | 'nextOffset'> {
     const out: ConsumerRecord[] = [];
     if (records && records.length > 0) {
       const filter = aborted && aborted.length > 0 ? new AbortedTransactionFilter(aborted) : undefined;

@@ -337,8 +337,8 @@ export class ClusterJobRunner {
   private async processBatch(b: ConsumerBatch): Promise<void> {
     const state = this.tasks.get(b.partition);
     const source = this.sourceByTopic.get(b.topic);
-    if (!state || !source || b.records.length === 0) return;
-    if (this.guarantee === 'exactly_once' && !this.inTransaction) {
+    if (!state || !source) return;
+    if (b.records.length > 0 && this.guarantee === 'exactly_once' && !this.inTransaction) {
       this.producer.beginTransaction();
       this.inTransaction = true;
     }
@@ -346,9 +346,13 @@ export class ClusterJobRunner {
     const { keySerde, valueSerde } = source.spec;
     const end = state.ends.get(b.topic);
     let position = state.positions.get(b.topic) ?? -1;
+    let stoppedAtEnd = false;
     for (const r of b.records) {
       if (r.offset < position) continue;
-      if (end !== undefined && r.offset >= end) break;
+      if (end !== undefined && r.offset >= end) {
+        stoppedAtEnd = true;
+        break;
+      }
       let key: unknown;
       let value: unknown;
       try {
@@ -368,6 +372,10 @@ export class ClusterJobRunner {
       position = r.offset + 1;
       this.recordsIn++;
     }
+    // Past the transaction markers and aborted records that follow the last record: without this a
+    // bounded read of a transactionally written topic never reaches its end offset.
+    if (!stoppedAtEnd && b.nextOffset > position) position = b.nextOffset;
+    if (position === (state.positions.get(b.topic) ?? -1)) return;
     state.positions.set(b.topic, position);
     state.dirty = true;
     this.lag.set(tpKey(b.topic, b.partition), Math.max(0, b.highWatermark - position));
