@@ -215,7 +215,7 @@ test('consumer: read_committed drops aborted records and markers, starting insid
   assert.deepEqual(fetches.map((f) => f.isolationLevel), [1, 1, 1, 1, 0]);
 });
 
-test('consumer: a response of nothing but an aborted transaction and its marker yields no batch and still moves the position', async () => {
+test('consumer: a response of nothing but an aborted transaction and its marker yields a batch without records that moves the position', async () => {
   const log = [txn(0, 7, 'p7-a-0', 'p7-a-1'), marker(2, 7, 'abort')];
   const fetches: { fetchOffset: number; isolationLevel: number }[] = [];
   const cluster = fakeCluster((fetchOffset) => (fetchOffset >= 3 ? { records: Buffer.alloc(0), abortedTransactions: [], highWatermark: 3 } : { records: Buffer.concat(log), abortedTransactions: [{ producerId: 7, firstOffset: 0 }], highWatermark: 3 }), fetches);
@@ -227,7 +227,9 @@ test('consumer: a response of nothing but an aborted transaction and its marker 
   while (fetches.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   assert.equal(consumer.position('t', 0), 3);
   assert.ok(fetches.length >= 2 && fetches[1]!.fetchOffset === 3, `the next fetch starts after the marker: ${JSON.stringify(fetches)}`);
+  const r = await Promise.race([next, new Promise<'pending'>((res) => setTimeout(() => res('pending'), 2000))]);
+  assert.ok(r !== 'pending' && r.done !== true, 'a batch was yielded');
+  assert.deepEqual(r.value.records, []);
+  assert.equal(r.value.nextOffset, 3, 'the batch says where the position moved');
   await consumer.close();
-  const r = await Promise.race([next, new Promise<'pending'>((res) => setTimeout(() => res('pending'), 200))]);
-  assert.ok(r === 'pending' || r.done === true, 'no batch was yielded');
 });
