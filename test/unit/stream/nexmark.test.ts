@@ -9,6 +9,11 @@ import {
   higher,
   hotter,
   inMemoryJob,
+  Q3_CATEGORY,
+  Q3_STATES,
+  Q8_WINDOW_MS,
+  type NewUser,
+  type Q3Row,
   Q2_AUCTION_MODULUS,
   Q5_SLIDE_MS,
   Q5_WINDOW_MS,
@@ -163,4 +168,34 @@ test('q7: the highest bid per tumbling window', async () => {
   const out = await run<HighestBid>('q7');
   assert.equal(out.length, expected.size);
   assert.deepEqual(new Map(out.map((h) => [h.end, h])), expected);
+});
+
+test('q3: auctions of category 10 by sellers in OR, ID or CA, with the seller (a regular join: auctions before their seller wait)', async () => {
+  const people = new Map(events.filter((e): e is Person => e.kind === 'person').map((p) => [p.id, p]));
+  const expected = events
+    .filter((e): e is Auction => e.kind === 'auction' && e.category === Q3_CATEGORY)
+    .flatMap((a) => {
+      const p = people.get(a.seller);
+      return p && Q3_STATES.has(p.state) ? [`${p.name}|${p.city}|${p.state}|${a.id}`] : [];
+    })
+    .sort();
+  const out = (await run<Q3Row>('q3')).map((r) => `${r.name}|${r.city}|${r.state}|${r.auction}`).sort();
+  assert.ok(expected.length > 20, `${expected.length} rows expected`);
+  assert.deepEqual(out, expected);
+});
+
+test('q8: persons who opened an auction in the tumbling window they registered in, once per window', async () => {
+  const registered = new Map<number, { p: Person; w: number }>();
+  const rows = new Set<string>();
+  for (const e of events) {
+    if (e.kind === 'person') registered.set(e.id, { p: e, w: e.dateTime - (e.dateTime % Q8_WINDOW_MS) });
+  }
+  for (const e of events) {
+    if (e.kind !== 'auction') continue;
+    const r = registered.get(e.seller);
+    if (r && e.dateTime - (e.dateTime % Q8_WINDOW_MS) === r.w) rows.add(`${r.p.id}|${r.p.name}|${r.w}`);
+  }
+  const out = (await run<NewUser>('q8')).map((u) => `${u.id}|${u.name}|${u.start}`);
+  assert.ok(rows.size > 20, `${rows.size} rows expected`);
+  assert.deepEqual(out.sort(), [...rows].sort());
 });
