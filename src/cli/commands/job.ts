@@ -41,7 +41,7 @@ export async function runJobCommand(cmd: JobCommand & { kind: 'job-run' }, io: I
   process.once('SIGTERM', onSignal);
   const log = (line: string) => io.stderr.write(`[${job.applicationId}] ${line}\n`);
   let runner: InstanceType<typeof ClusterJobRunner> | null = null;
-  const server = cmd.metricsPort !== undefined ? metricsServer(() => runner?.metrics() ?? null, () => state) : null;
+  const server = cmd.metricsPort !== undefined ? metricsServer(() => runner?.metrics() ?? null, () => state, () => runner?.operatorMetrics() ?? null) : null;
   if (server) {
     await new Promise<void>((resolve) => server.listen(cmd.metricsPort, '127.0.0.1', resolve));
     io.stdout.write(`metrics on http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics\n`);

@@ -10,17 +10,18 @@ export interface MetricsView extends JobMetrics {
   rates: Record<string, { recordsInPerSec: number; recordsOutPerSec: number }>;
 }
 
-export function metricsServer(read: () => JobMetrics | null, state: () => string): Server {
+/** `sample` reads the counters rates are computed from (default `read`); it runs every second, so keep it cheap. */
+export function metricsServer(read: () => JobMetrics | null, state: () => string, sample: () => JobMetrics | null = read): Server {
   const started = Date.now();
   let previous: JobMetrics | null = null;
   let rates: MetricsView['rates'] = {};
-  const sample = () => {
-    const now = read();
+  const tick = () => {
+    const now = sample();
     if (!now) return;
     if (previous && now.at > previous.at) rates = ratesBetween(previous, now);
     previous = now;
   };
-  const sampler = setInterval(sample, 1000);
+  const sampler = setInterval(tick, 1000);
   sampler.unref();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');

@@ -242,6 +242,11 @@ export class ClusterJobRunner {
     void this.consumer?.close().catch(() => {});
   }
 
+  /** Per-operator counters only (no state walk): what a rate sampler needs. */
+  operatorMetrics(): JobMetrics {
+    return snapshotMetrics(this.job.applicationId, [...this.tasks.values()].map((t) => t.task), undefined, true);
+  }
+
   metrics(): JobMetrics {
     return snapshotMetrics(this.job.applicationId, [...this.tasks.values()].map((t) => t.task), (task) => {
       let lag = 0;

@@ -43,7 +43,8 @@ export interface JobMetrics {
 
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 
-export function snapshotMetrics(applicationId: string, tasks: readonly Task[], lagOf?: (t: Task) => number | undefined): JobMetrics {
+/** `operatorsOnly`: the counters without the per-task part, which walks the state (cheap enough to sample every second). */
+export function snapshotMetrics(applicationId: string, tasks: readonly Task[], lagOf?: (t: Task) => number | undefined, operatorsOnly = false): JobMetrics {
   const operators = new Map<string, OperatorMetrics>();
   for (const t of tasks) {
     for (const n of t.nodes) {
@@ -60,7 +61,7 @@ export function snapshotMetrics(applicationId: string, tasks: readonly Task[], l
     applicationId,
     at: Date.now(),
     operators: [...operators.values()],
-    tasks: tasks.map((t) => {
+    tasks: operatorsOnly ? [] : tasks.map((t) => {
       const lag = lagOf?.(t);
       const stores = t.backend.storeStats().filter((s) => !isTimerStore(s.store) && s.keys > 0).sort((a, b) => b.entries - a.entries || (a.store < b.store ? -1 : 1));
       return {
