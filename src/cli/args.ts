@@ -109,6 +109,7 @@ export type JobCommand =
       guarantee: 'exactly_once' | 'at_least_once';
       instanceId?: string;
       commitIntervalMs?: number;
+      repartitionPurgeMs?: number;
       metricsPort?: number;
       args: Record<string, string>;
     }
@@ -181,6 +182,8 @@ quotes-filter, quotes-ohlc, price-alerts.
   --instance-id ID          stable instance name: static group member and transactional id, so a
                             restarted instance takes over at once
   --commit-interval-ms N    default 100 (exactly_once) / 1000 (at_least_once)
+  --repartition-purge-ms N  delete committed records of the job's repartition topics this often
+                            (default 30000; 0: never)
   --metrics-port N          serve GET /metrics (JSON) on this port (0: any free port)
   --arg key=value           passed to the job file (repeatable)
 
@@ -817,6 +820,7 @@ function parseJob(args: string[]): Command {
       guarantee: { type: 'string' },
       'instance-id': { type: 'string' },
       'commit-interval-ms': { type: 'string' },
+      'repartition-purge-ms': { type: 'string' },
       'metrics-port': { type: 'string' },
       arg: { type: 'string', multiple: true },
     });
@@ -826,6 +830,7 @@ function parseJob(args: string[]): Command {
     const metricsPort = int(name, 'metrics-port', values['metrics-port'], 0);
     if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError(`--metrics-port must be at most 65535, got ${metricsPort}`, name);
     const commitIntervalMs = int(name, 'commit-interval-ms', values['commit-interval-ms'], 1);
+    const repartitionPurgeMs = int(name, 'repartition-purge-ms', values['repartition-purge-ms'], 0);
     return {
       kind: 'job-run',
       client: client(values),
@@ -834,6 +839,7 @@ function parseJob(args: string[]): Command {
       guarantee,
       ...(values['instance-id'] !== undefined ? { instanceId: values['instance-id'] } : {}),
       ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
+      ...(repartitionPurgeMs !== undefined ? { repartitionPurgeMs } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),
       args: Object.fromEntries(keyValues(name, 'arg', values.arg)),
     };

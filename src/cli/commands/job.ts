@@ -54,6 +54,7 @@ export async function runJobCommand(cmd: JobCommand & { kind: 'job-run' }, io: I
         processingGuarantee: cmd.guarantee,
         ...(cmd.instanceId !== undefined ? { instanceId: cmd.instanceId } : {}),
         ...(cmd.commitIntervalMs !== undefined ? { commitIntervalMs: cmd.commitIntervalMs } : {}),
+        ...(cmd.repartitionPurgeMs !== undefined ? { repartitionPurgeIntervalMs: cmd.repartitionPurgeMs } : {}),
         signal: abort.signal,
         log,
       });

@@ -46,6 +46,11 @@ export interface ClusterRunOptions {
   sessionTimeoutMs?: number;
   /** Transaction timeout (default 10 s, as Kafka Streams sets it under exactly-once). */
   transactionTimeoutMs?: number;
+  /**
+   * How often records of the job's repartition topics below the committed offsets are deleted
+   * (DeleteRecords), as Kafka Streams purges its repartition topics; default 30 s, 0 never.
+   */
+  repartitionPurgeIntervalMs?: number;
   /** What to do with a record the source's codec cannot read: fail the job (default) or skip it. */
   onDeserializationError?: 'fail' | 'skip';
   signal?: AbortSignal;
@@ -93,6 +98,7 @@ export class ClusterJobRunner {
   private readonly log: (line: string) => void;
   private inTransaction = false;
   private lastEndCheck = 0;
+  private readonly purger: RepartitionPurger | undefined;
   private readonly lag = new Map<string, number>();
   private finalMetrics: JobMetrics | undefined;
 
@@ -111,6 +117,9 @@ export class ClusterJobRunner {
     }
     if (this.sources.length === 0) throw new Error('the job reads no topic: run it with runInMemory');
     if (job.plan.sources().length !== this.sources.length) throw new Error('a job on a cluster reads only topics (in-memory sources run with runInMemory)');
+    const repartitions = new Set(job.plan.internalTopics().map((t) => t.topic));
+    const purgeMs = opts.repartitionPurgeIntervalMs ?? 30_000;
+    if (repartitions.size > 0 && purgeMs > 0) this.purger = new RepartitionPurger(this.admin, repartitions, purgeMs, this.log);
   }
 
   /** Every step of the job's single logical thread goes through here. */
@@ -462,12 +471,14 @@ export class ClusterJobRunner {
     }
     if (!eos) {
       if (offsets.length > 0) await this.consumer.commit(offsets);
+      this.purger?.note(offsets);
       return;
     }
     try {
       if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer.groupMetadata());
       await this.producer.commitTransaction();
       this.inTransaction = false;
+      this.purger?.note(offsets);
     } catch (err) {
       // Fenced (another instance owns our transactional id or our partitions now): stop. Anything
       // else aborts, and the tasks start over from what was committed.
@@ -475,6 +486,36 @@ export class ClusterJobRunner {
       this.log(`commit failed, aborting and restoring: ${(err as Error).message}`);
       await this.abortAndReset();
     }
+  }
+}
+
+/**
+ * Records of the job's repartition topics below its committed offsets have been read for good:
+ * they are deleted every interval so those topics hold only what is in flight (they keep records
+ * forever otherwise: `retention.ms` -1). Failures are logged; the next round tries again.
+ */
+class RepartitionPurger {
+  private readonly committed = new Map<string, Map<number, number>>();
+  private lastPurge = Date.now();
+  private running = false;
+
+  constructor(private readonly admin: Admin, private readonly topics: ReadonlySet<string>, private readonly intervalMs: number, private readonly log: (line: string) => void) {}
+
+  note(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>): void {
+    for (const o of offsets) {
+      if (!this.topics.has(o.topic)) continue;
+      let m = this.committed.get(o.topic);
+      if (!m) this.committed.set(o.topic, (m = new Map()));
+      m.set(o.partition, o.offset);
+    }
+    if (this.committed.size === 0 || this.running || Date.now() - this.lastPurge < this.intervalMs) return;
+    this.lastPurge = Date.now();
+    const work = [...this.committed].map(([topic, m]) => ({ topic, offsets: [...m].map(([partition, offset]) => ({ partition, offset })) }));
+    this.committed.clear();
+    this.running = true;
+    void Promise.all(work.map((w) => this.admin.deleteRecords(w.topic, w.offsets).catch((err: Error) => this.log(`purging ${w.topic}: ${err.message}`)))).finally(() => {
+      this.running = false;
+    });
   }
 }
 
