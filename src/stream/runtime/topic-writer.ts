@@ -51,16 +51,26 @@ export class TopicWriter implements RecordWriter {
 
   private ship(): void {
     if (this.queue.length === 0) return;
-    const byTopic = new Map<string, Pending[]>();
-    for (const r of this.queue) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push(r);
-    }
+    const queue = this.queue;
     this.queue = [];
+    // Most jobs write one topic between two ships: then the queue goes as it is (a Pending is a
+    // ProducerRecord with a topic besides), without a copy per record.
+    const first = queue[0]!.topic;
+    let oneTopic = true;
+    for (let i = 1; i < queue.length && oneTopic; i++) oneTopic = queue[i]!.topic === first;
+    let byTopic: Map<string, Pending[]>;
+    if (oneTopic) byTopic = new Map([[first, queue]]);
+    else {
+      byTopic = new Map();
+      for (const r of queue) {
+        let list = byTopic.get(r.topic);
+        if (!list) byTopic.set(r.topic, (list = []));
+        list.push(r);
+      }
+    }
     for (const [topic, records] of byTopic) {
       this.written += records.length;
-      const p = this.producer.send(topic, records.map((r) => (r.partition === undefined ? { key: r.key, value: r.value, timestamp: r.timestamp } : { key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition })));
+      const p = this.producer.send(topic, records);
       this.inFlight.add(p);
       p.then(() => this.inFlight.delete(p), (err: Error) => {
         this.inFlight.delete(p);
